@@ -1,0 +1,69 @@
+// The site model (continuity/v1, kind: site): one school, its backup, its standby, its probes.
+import path from 'node:path';
+import type { SpecIssue } from './errors.ts';
+import { formatPath, type LoadedSpec } from '../io/spec-file.ts';
+
+export type BackupToolName = 'rdiff-backup' | 'restic' | 'borg' | 'rsync' | 'tar';
+
+export interface Probe {
+  name: string;
+  run?: string;
+  expect?: { exitCode?: number; output?: string };
+  tcp?: number;
+  host?: string;
+  timeout?: string;
+}
+
+export interface Site {
+  version: 'continuity/v1';
+  kind: 'site';
+  name: string;
+  sla: string;
+  production?: string[];
+  backup: { tool: BackupToolName; repository: string; paths?: string[]; passwordFile?: string; dataBytes?: number };
+  standby: {
+    ssh?: string;
+    local?: string;
+    identityFile?: string;
+    knownHosts?: string;
+    restoreRoot: string;
+    marginPercent?: number;
+  };
+  services?: Probe[];
+  timeouts?: Partial<Record<'preflight' | 'restore' | 'verify' | 'services' | 'cleanup', string>>;
+  [extra: string]: unknown;
+}
+
+/** A path written in a site file, resolved against the file's folder. Remote `user@host:/p` stays as is. */
+export function resolveSitePath(siteFile: string, p: string): string {
+  if (/^[^/]+@[^:/]+:/.test(p)) return p;
+  return path.resolve(path.dirname(siteFile), p);
+}
+
+/** Parse `user@host[:port]`. */
+export function parseSshTarget(s: string): { user: string; host: string; port: number } {
+  const m = /^([^@]+)@(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(s);
+  if (!m) throw new Error(`expected user@host[:port], got \`${s}\``);
+  return { user: m[1], host: m[2].replace(/^\[|\]$/g, ''), port: m[3] ? Number(m[3]) : 22 };
+}
+
+/** Semantic checks: secrets needed by the tool, ssh standbys need key material, not a production host. */
+export function checkSite(spec: LoadedSpec<Site>): SpecIssue[] {
+  const s = spec.data;
+  const issues: SpecIssue[] = [];
+  const add = (p: (string | number)[], message: string) => issues.push({ ...spec.locate(p), path: formatPath(p), message });
+  if ((s.backup.tool === 'restic' || s.backup.tool === 'borg') && !s.backup.passwordFile)
+    add(['backup'], `expected \`passwordFile\` for ${s.backup.tool} (the repository is encrypted), got nothing`);
+  if (s.standby.ssh) {
+    if (!s.standby.knownHosts) add(['standby'], 'expected `knownHosts` for an ssh standby (host keys are always checked), got nothing');
+    try {
+      const { host } = parseSshTarget(s.standby.ssh);
+      if ((s.production ?? []).some((p) => p === host))
+        add(['standby', 'ssh'], `expected a standby that is not a production host, got \`${host}\` (listed under production)`);
+    } catch {
+      add(['standby', 'ssh'], `expected user@host[:port], got \`${s.standby.ssh}\``);
+    }
+  }
+  if (!s.standby.restoreRoot.startsWith('/')) add(['standby', 'restoreRoot'], `expected an absolute path, got \`${s.standby.restoreRoot}\``);
+  return issues;
+}

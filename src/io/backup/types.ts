@@ -1,0 +1,62 @@
+// What every backup-tool adapter offers a drill. Adapters run the real tool, on the standby,
+// and only ever read the repository.
+import type { Standby } from '../standby/types.ts';
+import type { BackupToolName } from '../../core/site.ts';
+
+export interface Snapshot {
+  /** the tool's own id: rdiff-backup increment time, restic snapshot id, borg archive name, tar file name */
+  id: string;
+  time: Date;
+}
+
+/** One file as the snapshot holds it (the expected side of verification). */
+export interface FileEntry {
+  /** path relative to the restore root, `/`-separated, no leading slash */
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+  /** sha256 hex of the content (files only) */
+  sha256?: string;
+  uid: number;
+  gid: number;
+  /** permission bits, e.g. 0o700 */
+  mode: number;
+  /** symlink target */
+  target?: string;
+}
+
+export interface BackupSource {
+  tool: BackupToolName;
+  /** path of the repository as the standby sees it, or user@host:/path */
+  repository: string;
+  /** paths to restore, relative to the backup root; empty = all */
+  paths: string[];
+  /** the repository password (restic/borg), read from the site's passwordFile; never logged */
+  password?: string;
+}
+
+export interface RestoreProgress {
+  bytes?: number;
+  files?: number;
+  message?: string;
+}
+
+export interface BackupAdapter {
+  readonly tool: BackupToolName;
+  /** the tool's version string, e.g. `2.2.2` */
+  version(standby: Standby): Promise<string>;
+  /** snapshots, oldest first */
+  listSnapshots(standby: Standby, source: BackupSource): Promise<Snapshot[]>;
+  /** bytes the chosen paths occupy in the snapshot (for the free-space gate) */
+  snapshotBytes(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<number>;
+  /** restore the chosen paths of a snapshot under `target` on the standby, keeping owners and modes */
+  restore(
+    standby: Standby,
+    source: BackupSource,
+    snapshot: Snapshot,
+    target: string,
+    options: { timeoutMs?: number; signal?: AbortSignal; onProgress?: (p: RestoreProgress) => void },
+  ): Promise<void>;
+  /** what the snapshot holds for the chosen paths, read from the repository (never from the restore) */
+  manifest(standby: Standby, source: BackupSource, snapshot: Snapshot): AsyncIterable<FileEntry>;
+}

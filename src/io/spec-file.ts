@@ -1,0 +1,202 @@
+// Load a YAML (or JSON) input file, check it against a JSON Schema, and report every problem
+// with file:line:col, so an operator can fix a whole file in one go.
+import { readFile } from 'node:fs/promises';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { ConfigError, SpecError, type SpecIssue } from '../core/errors.ts';
+
+/** A parsed input file that can locate any of its fields for error messages. */
+export interface LoadedSpec<T> {
+  file: string;
+  data: T;
+  /** file:line:col of a field, by path parts; falls back to the nearest existing parent */
+  locate(path: (string | number)[]): { file: string; line?: number; col?: number };
+}
+
+const validators = new Map<string, ValidateFunction>();
+
+async function validatorFor(schema: object & { $id?: string }): Promise<ValidateFunction> {
+  const key = schema.$id ?? JSON.stringify(schema);
+  let v = validators.get(key);
+  if (!v) {
+    const { Ajv } = await import('ajv');
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+    v = ajv.compile(schema);
+    validators.set(key, v);
+  }
+  return v;
+}
+
+/** `a.b[0].c` from path parts. */
+export function formatPath(parts: (string | number)[]): string {
+  let s = '';
+  for (const p of parts) s += typeof p === 'number' ? `[${p}]` : s ? `.${p}` : p;
+  return s;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `\`${value}\``;
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `\`${String(value)}\``;
+}
+
+function expectText(err: ErrorObject): string {
+  const s = err.parentSchema as Record<string, unknown> | undefined;
+  if (s && typeof s['x-expect'] === 'string') return s['x-expect'] as string;
+  switch (err.keyword) {
+    case 'type':
+      return `a ${String(err.params.type).replace(',', ' or ')}`;
+    case 'enum':
+      return `one of ${(err.params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}`;
+    case 'const':
+      return `\`${String(err.params.allowedValue)}\``;
+    case 'pattern':
+      return `text matching ${String(err.params.pattern)}`;
+    case 'minimum':
+    case 'exclusiveMinimum':
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return `a number ${String(err.params.comparison)} ${String(err.params.limit)}`;
+    case 'minItems':
+      return `at least ${String(err.params.limit)} item(s)`;
+    case 'minLength':
+      return `at least ${String(err.params.limit)} character(s)`;
+    default:
+      return err.message ?? 'a valid value';
+  }
+}
+
+function parentInstance(data: unknown, parts: (string | number)[]): unknown {
+  let cur: unknown = data;
+  for (const p of parts) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
+}
+
+/** Turn Ajv's errors into issues, one per field, dropping the noise of oneOf/anyOf branches. */
+function issuesFrom(errors: ErrorObject[], spec: LoadedSpec<unknown>): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  const seen = new Set<string>();
+  // For oneOf/anyOf the branch errors are listed before the summary error; keep the summary
+  // unless a branch error points deeper (more useful).
+  const combinatorPaths = new Set(
+    errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.instancePath),
+  );
+  const hasDeeper = (p: string) => errors.some((e) => e.instancePath.startsWith(`${p}/`) && e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
+  for (const err of errors) {
+    const parts = err.instancePath
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const isCombinator = err.keyword === 'oneOf' || err.keyword === 'anyOf';
+    if (combinatorPaths.has(err.instancePath) && !isCombinator) continue;
+    if (isCombinator && hasDeeper(err.instancePath)) continue;
+    let path = parts;
+    let message: string;
+    if (err.keyword === 'required') {
+      path = [...parts, String(err.params.missingProperty)];
+      message = `expected a value for \`${formatPath(path)}\`, got nothing (required)`;
+      const loc = spec.locate(parts);
+      const key = `${formatPath(path)}|required`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push({ ...loc, path: formatPath(path), message });
+      }
+      continue;
+    } else if (err.keyword === 'additionalProperties') {
+      path = [...parts, String(err.params.additionalProperty)];
+      message = `unknown field \`${String(err.params.additionalProperty)}\` (expected one of the documented fields; check the spelling)`;
+    } else {
+      const got = parentInstance(spec.data, parts);
+      message = `expected ${expectText(err)}, got ${show(got)}`;
+    }
+    const key = `${formatPath(path)}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ ...spec.locate(path), path: formatPath(path), message });
+  }
+  return out;
+}
+
+/** Parse YAML text into a LoadedSpec; syntax errors become SpecError issues with positions. */
+export function parseSpec<T>(file: string, text: string): LoadedSpec<T> {
+  const lineCounter = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new SpecError(
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${e.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  const data = doc.toJS({ maxAliasCount: 100 }) as T;
+  const locate = (path: (string | number)[]) => {
+    // Walk down as far as the path exists; point at the key of the last pair found.
+    let node: unknown = doc.contents;
+    let pos: number | undefined = (doc.contents as YamlNode | null)?.range?.[0];
+    for (const part of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((it) => {
+          const k = it.key as { value?: unknown } | null;
+          return k !== null && typeof k === 'object' && String(k.value) === String(part);
+        });
+        if (!pair) break;
+        pos = (pair.key as YamlNode).range?.[0] ?? pos;
+        node = pair.value;
+      } else if (isSeq(node) && typeof part === 'number') {
+        const item = node.items[part] as YamlNode | undefined;
+        if (!item) break;
+        pos = item.range?.[0] ?? pos;
+        node = item;
+      } else break;
+    }
+    if (pos === undefined) return { file };
+    const lp = lineCounter.linePos(pos);
+    return { file, line: lp.line, col: lp.col };
+  };
+  return { file, data, locate };
+}
+
+/** Read a file; a missing or unreadable file is a ConfigError naming it. */
+export async function readInputFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(err)})`,
+    );
+  }
+}
+
+/**
+ * Load and validate a spec file. `check` adds semantic issues (references, ranges) after the
+ * schema passes; all issues are thrown together as one SpecError.
+ */
+export async function loadSpec<T>(
+  file: string,
+  schema: object,
+  check?: (spec: LoadedSpec<T>) => SpecIssue[],
+  text?: string,
+): Promise<LoadedSpec<T>> {
+  const spec = parseSpec<T>(file, text ?? (await readInputFile(file)));
+  const validate = await validatorFor(schema);
+  const issues = validate(spec.data) ? [] : issuesFrom(validate.errors ?? [], spec as LoadedSpec<unknown>);
+  if (check) {
+    try {
+      issues.push(...check(spec));
+    } catch (err) {
+      // semantic checks assume the schema's shape; with schema errors present they may not apply
+      if (!issues.length) throw err;
+    }
+  }
+  if (issues.length) throw new SpecError(issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
+  return spec;
+}
