@@ -1,0 +1,22 @@
+// The two things a drill needs from other modules by name: the adapter for a backup tool and an SSH
+// standby. Loaded lazily (and by path, so this file type-checks before those modules land).
+import { ConfigError } from '../core/errors.ts';
+import type { BackupToolName, Site } from '../core/site.ts';
+import type { BackupAdapter } from '../io/backup/types.ts';
+import type { Standby } from '../io/standby/types.ts';
+
+const BACKUP_INDEX = '../io/backup/index.ts';
+const STANDBY_OPEN = '../io/standby/open.ts';
+
+/** The adapter for a backup tool (`adapterFor` of src/io/backup/index.ts). */
+export async function loadAdapter(tool: BackupToolName): Promise<BackupAdapter> {
+  const mod = (await import(BACKUP_INDEX)) as { adapterFor(tool: BackupToolName): BackupAdapter };
+  return mod.adapterFor(tool);
+}
+
+/** An SSH standby for the site, host key checked (`openStandby` of src/io/standby/open.ts). */
+export async function openSshStandby(site: Site, siteFile: string): Promise<Standby> {
+  if (!site.standby.ssh) throw new ConfigError(`${siteFile}: \`standby\`: expected \`ssh\` or \`local\`, got neither`);
+  const mod = (await import(STANDBY_OPEN)) as { openStandby(site: Site, siteFile: string): Promise<Standby> };
+  return mod.openStandby(site, siteFile);
+}

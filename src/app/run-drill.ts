@@ -1,0 +1,496 @@
+// The restore drill, as an experiment: a steady-state gate (preflight), the method (restore),
+// probes (verify, services), and a cleanup that always runs. Every phase is timed with a monotonic
+// clock and limited by a timeout; the journal is rewritten after every phase and on interrupt.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError, ContinuityError, Interrupted, StepFailed } from '../core/errors.ts';
+import {
+  abortJournal,
+  beginPhase,
+  endPhase,
+  exitCodeFor,
+  finishJournal,
+  note,
+  recordRpo,
+  skipPhase,
+  startJournal,
+  type CheckRecord,
+  type Journal,
+  type PhaseName,
+} from '../core/journal.ts';
+import {
+  backupAgeSeconds,
+  chooseSnapshot,
+  formatBytes,
+  formatSeconds,
+  isProductionHost,
+  journalFileName,
+  parseAt,
+  phaseTimeouts,
+  projectRestore,
+  requiredBytes,
+} from '../core/drill-plan.ts';
+import { ancestorsOf, verifyTree, type TreeEntry } from '../core/verify.ts';
+import { scrub } from '../core/scrub.ts';
+import { parseSshTarget, resolveSitePath, type Site } from '../core/site.ts';
+import { recoveryTargets, type Sla } from '../core/sla.ts';
+import { loadSite, loadSla } from '../io/load.ts';
+import { writeJournal } from '../io/journal-file.ts';
+import { listRestoredTree } from '../io/restored-tree.ts';
+import { acquireLock, lockPath, releaseLock, type HeldLock } from '../io/lock.ts';
+import { runProbe } from '../io/probes.ts';
+import { LocalStandby } from '../io/standby/local.ts';
+import { shq, type Standby } from '../io/standby/types.ts';
+import type { BackupAdapter, BackupSource, Snapshot } from '../io/backup/types.ts';
+import { loadAdapter, openSshStandby } from './drill-dependencies.ts';
+
+/** Wall clock for the journal's timestamps, monotonic milliseconds for every measured duration. */
+export interface Clock {
+  now(): Date;
+  monotonic(): number;
+}
+
+/** What a drill tells the person watching it. */
+export type DrillEvent =
+  | { type: 'start'; site: string; standby: string; journalFile?: string; dryRun: boolean }
+  | { type: 'phase-start'; phase: PhaseName; timeoutSeconds: number }
+  | { type: 'check'; phase: PhaseName; check: CheckRecord }
+  | { type: 'progress'; phase: PhaseName; message: string }
+  | { type: 'phase-end'; phase: PhaseName; status: string; seconds: number; detail?: string }
+  | { type: 'end'; journal: Journal; journalFile?: string };
+
+export interface DrillOutput {
+  event(e: DrillEvent): void;
+}
+
+export interface RunDrillOptions {
+  siteFile: string;
+  /** restore the last snapshot taken at or before this date/time (ISO-8601; a bare date means that whole day) */
+  at?: string;
+  /** where journals go (default `journals` in the working directory) */
+  journalDir?: string;
+  /** check everything preflight can check without writing anything (no lock, no restore, no journal) */
+  dryRun?: boolean;
+  /** leave the restored files on the standby (the lock is still released) */
+  keep?: boolean;
+  /** abort the drill (SIGINT/SIGTERM); the reason names the signal */
+  signal?: AbortSignal;
+  clock?: Clock;
+  output?: DrillOutput;
+  /** tests and benchmarks: use this standby / adapter instead of the site's */
+  standby?: Standby;
+  adapter?: BackupAdapter;
+}
+
+export interface DrillResult {
+  journal: Journal;
+  /** undefined for a dry run (nothing written) */
+  journalFile?: string;
+  exitCode: number;
+  /** strings to scrub from anything derived from the journal */
+  secrets: string[];
+}
+
+/** The real clocks. */
+export const systemClock: Clock = { now: () => new Date(), monotonic: () => performance.now() };
+
+const quiet: DrillOutput = { event() {} };
+
+class PhaseTimeout extends Error {}
+class CheckFailed extends Error {
+  constructor(
+    message: string,
+    readonly couldNotRun = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Where the restore lands as the standby sees it: a local standby's folder stands for its file system root. */
+export function effectiveRestoreRoot(site: Site, siteFile: string, standby: Standby): string {
+  if (standby.kind === 'local') {
+    const dir = 'directory' in standby ? String((standby as LocalStandby).directory) : resolveSitePath(siteFile, site.standby.local ?? '/');
+    return path.join(dir, site.standby.restoreRoot);
+  }
+  return site.standby.restoreRoot;
+}
+
+/** Load the site, its SLA and secrets; every input problem is thrown before anything touches the standby. */
+export async function loadDrillInputs(siteFile: string): Promise<{ site: Site; sla: Sla; password?: string }> {
+  const site = (await loadSite(siteFile)).data;
+  const sla = (await loadSla(resolveSitePath(siteFile, site.sla))).data;
+  let password: string | undefined;
+  if (site.backup.passwordFile) {
+    const file = resolveSitePath(siteFile, site.backup.passwordFile);
+    try {
+      password = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new ConfigError(`${siteFile}: \`backup.passwordFile\`: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
+  return { site, sla, password };
+}
+
+/** Run one restore drill end to end; resolves to the journal (also when the drill failed or was interrupted). */
+export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
+  const clock = options.clock ?? systemClock;
+  const out = options.output ?? quiet;
+  const dryRun = options.dryRun ?? false;
+  const keep = options.keep ?? false;
+
+  // ---- inputs: all bad input fails here, exit 2, before anything runs
+  const { site, sla, password } = await loadDrillInputs(options.siteFile);
+  const secrets = password ? [password] : [];
+  const { rtoSeconds, rpoSeconds } = recoveryTargets(sla);
+  const timeouts = phaseTimeouts(site, rtoSeconds);
+  let at: Date | undefined;
+  if (options.at !== undefined) {
+    at = parseAt(options.at, sla.timezone);
+    if (!at) throw new ConfigError(`--at: expected an ISO-8601 date or date-time such as 2026-11-20 or 2026-11-20T06:00, got \`${options.at}\``);
+  }
+  const adapter = options.adapter ?? (await loadAdapter(site.backup.tool));
+  const standby = options.standby ?? (site.standby.local ? new LocalStandby(resolveSitePath(options.siteFile, site.standby.local)) : await openSshStandby(site, options.siteFile));
+  const root = effectiveRestoreRoot(site, options.siteFile, standby);
+  const source: BackupSource = {
+    tool: site.backup.tool,
+    repository: resolveSitePath(options.siteFile, site.backup.repository),
+    paths: site.backup.paths ?? [],
+    ...(password !== undefined ? { password } : {}),
+  };
+
+  const t0 = clock.monotonic();
+  const start = clock.now();
+  let journal = startJournal({
+    site: site.name,
+    startedAt: start.toISOString(),
+    rtoSeconds,
+    rpoSeconds,
+    dryRun,
+    keep,
+    ...(options.at ? { at: options.at } : {}),
+    backup: { tool: site.backup.tool, repository: source.repository, paths: source.paths },
+    standby: { kind: standby.kind, description: standby.description, restoreRoot: root },
+  });
+  const journalFile = dryRun ? undefined : path.resolve(options.journalDir ?? 'journals', journalFileName(site.name, journal.startedAt));
+  let writing: Promise<void> = Promise.resolve();
+  const persist = () => {
+    if (!journalFile) return writing;
+    const snapshotOfJournal = journal;
+    writing = writing.then(() => writeJournal(journalFile, snapshotOfJournal, secrets));
+    return writing;
+  };
+  try {
+    await persist();
+  } catch (err) {
+    await standby.close().catch(() => {});
+    throw new StepFailed(`cannot write the journal ${journalFile}: ${(err as Error).message}`);
+  }
+  const say = (e: DrillEvent) => out.event(JSON.parse(scrub(JSON.stringify(e), secrets)) as DrillEvent);
+  say({ type: 'start', site: site.name, standby: standby.description, journalFile, dryRun });
+
+  const outer = options.signal;
+  let interruptedIn: PhaseName | undefined;
+
+  /** Run one phase under its timeout and the drill's abort signal; the body reports checks and may fail. */
+  const phase = async (
+    name: PhaseName,
+    body: (ctx: {
+      signal: AbortSignal;
+      remainingMs: () => number;
+      check: (c: CheckRecord) => void;
+      progress: (message: string) => void;
+    }) => Promise<string | void>,
+    opts: { ignoreInterrupt?: boolean } = {},
+  ): Promise<boolean> => {
+    const limitMs = timeouts[name] * 1000;
+    const p0 = clock.monotonic();
+    journal = beginPhase(journal, name, clock.now().toISOString());
+    await persist().catch(() => {});
+    say({ type: 'phase-start', phase: name, timeoutSeconds: timeouts[name] });
+    const ac = new AbortController();
+    const onOuter = () => ac.abort(outer?.reason);
+    if (!opts.ignoreInterrupt) {
+      if (outer?.aborted) ac.abort(outer.reason);
+      outer?.addEventListener('abort', onOuter, { once: true });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => ac.abort(new PhaseTimeout(`timed out after ${formatSeconds(timeouts[name])}`)), limitMs);
+      ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true });
+    });
+    stopped.catch(() => {});
+    const checks: CheckRecord[] = [];
+    let status: 'passed' | 'failed' = 'passed';
+    let detail: string | undefined;
+    try {
+      const ctx = {
+        signal: ac.signal,
+        remainingMs: () => Math.max(1, limitMs - (clock.monotonic() - p0)),
+        check: (c: CheckRecord) => {
+          checks.push(c);
+          say({ type: 'check', phase: name, check: c });
+        },
+        progress: (message: string) => say({ type: 'progress', phase: name, message }),
+      };
+      detail = (await Promise.race([body(ctx), stopped])) ?? undefined;
+    } catch (err) {
+      status = 'failed';
+      const reason = ac.signal.aborted ? ac.signal.reason : err;
+      if (ac.signal.aborted && !(reason instanceof PhaseTimeout) && !opts.ignoreInterrupt) {
+        interruptedIn = name;
+        detail = `interrupted by ${signalName(reason)}`;
+      } else if (reason instanceof PhaseTimeout) detail = reason.message;
+      else if (err instanceof CheckFailed) {
+        detail = err.message;
+        if (err.couldNotRun) journal = note(journal, { couldNotRun: true });
+      } else detail = err instanceof Error ? err.message : String(err);
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+    }
+    if (status === 'passed' && checks.some((c) => !c.passed)) status = 'failed';
+    const seconds = (clock.monotonic() - p0) / 1000;
+    detail = detail === undefined ? undefined : scrub(detail, secrets);
+    journal = endPhase(journal, name, { status, endedAt: clock.now().toISOString(), seconds, detail, ...(checks.length ? { checks } : {}) });
+    await persist().catch(() => {});
+    say({ type: 'phase-end', phase: name, status, seconds, detail });
+    return status === 'passed';
+  };
+  const skip = (name: PhaseName, why: string) => {
+    journal = skipPhase(journal, name, clock.now().toISOString(), why);
+    say({ type: 'phase-end', phase: name, status: 'skipped', seconds: 0, detail: why });
+  };
+
+  let lock: HeldLock | undefined;
+  let createdRoot = false;
+  let snapshot: Snapshot | undefined;
+  let snapshotBytes = 0;
+
+  // ---- 1. preflight: the steady-state gate
+  const preflightOk = await phase('preflight', async ({ signal, remainingMs, check }) => {
+    const gate = async (name: string, fn: () => Promise<{ passed: boolean; detail: string; couldNotRun?: boolean }>) => {
+      const c0 = clock.monotonic();
+      let r: { passed: boolean; detail: string; couldNotRun?: boolean };
+      try {
+        r = await fn();
+      } catch (err) {
+        if (signal.aborted) throw err;
+        r = { passed: false, detail: err instanceof Error ? err.message : String(err), couldNotRun: !(err instanceof CheckFailed) || err.couldNotRun };
+      }
+      const detail = scrub(r.detail, secrets);
+      check({ name, passed: r.passed, detail, seconds: Math.round(clock.monotonic() - c0) / 1000 });
+      if (!r.passed) throw new CheckFailed(`${name}: ${detail}`, r.couldNotRun ?? false);
+    };
+    const exec = (cmd: string, input?: string) => standby.exec(cmd, { signal, timeoutMs: remainingMs(), ...(input ? { input } : {}) });
+
+    await gate('standby reachable', async () => {
+      const r = await exec('echo continuity-ok');
+      if (r.exitCode === 0 && r.stdout.includes('continuity-ok')) return { passed: true, detail: `${standby.description} answers` };
+      const why = r.timedOut ? 'no answer (timed out)' : r.stderr.trim().split('\n').slice(-2).join(' ') || `exit ${r.exitCode}`;
+      return { passed: false, couldNotRun: true, detail: `${standby.description}: ${why}` };
+    });
+    await gate('not a production host', async () => {
+      const names = [standby.host];
+      if (site.standby.ssh) names.push(parseSshTarget(site.standby.ssh).host);
+      const hit = names.find((h) => isProductionHost(h, site.production));
+      return hit
+        ? { passed: false, couldNotRun: true, detail: `the standby \`${hit}\` is listed under production; a drill never writes to production` }
+        : { passed: true, detail: `${names.join(', ')} not in production (${(site.production ?? []).join(', ') || 'none listed'})` };
+    });
+    await gate(dryRun ? 'standby free (lock)' : 'lock', async () => {
+      if (root === '/' || root === '') return { passed: false, couldNotRun: true, detail: `refusing restoreRoot \`${root}\`` };
+      if (dryRun) {
+        const r = await exec(`test -e ${shq(lockPath(root))} && cat ${shq(`${lockPath(root)}/owner`)} 2>/dev/null; exit 0`);
+        return r.stdout.trim()
+          ? { passed: false, couldNotRun: true, detail: `locked by another drill: ${r.stdout.trim()}` }
+          : { passed: true, detail: `no drill holds ${lockPath(root)}` };
+      }
+      const maxSeconds = Object.values(timeouts).reduce((a, b) => a + b, 0);
+      const res = await acquireLock(standby, root, { site: site.name, now: clock.now(), maxSeconds }, { signal, timeoutMs: remainingMs() });
+      if (!res.ok) return { passed: false, couldNotRun: true, detail: res.reason };
+      lock = res.lock;
+      return { passed: true, detail: `took ${res.lock.path}${res.lock.broke ? ` (broke a stale lock of pid ${res.lock.broke.pid} on ${res.lock.broke.controller})` : ''}` };
+    });
+    await gate('backup tool', async () => {
+      const version = await adapter.version(standby);
+      journal = note(journal, { backup: { ...journal.backup, toolVersion: version } });
+      return { passed: true, detail: `${adapter.tool} ${version}` };
+    });
+    await gate('snapshot', async () => {
+      let snaps: Snapshot[];
+      try {
+        snaps = await adapter.listSnapshots(standby, source);
+      } catch (err) {
+        throw new CheckFailed(err instanceof Error ? err.message : String(err));
+      }
+      snapshot = chooseSnapshot(snaps, at);
+      if (!snapshot)
+        return { passed: false, detail: at ? `no snapshot at or before ${at.toISOString()} (${snaps.length} snapshots, the first ${snaps[0]?.time.toISOString() ?? 'none'})` : 'the repository holds no snapshot' };
+      journal = note(journal, { backup: { ...journal.backup, snapshot: snapshot.id, snapshotTime: snapshot.time.toISOString() } });
+      return { passed: true, detail: `${snapshot.id} taken ${snapshot.time.toISOString()} (${snaps.length} in the repository)` };
+    });
+    await gate('backup within RPO', async () => {
+      // with --at the declared incident is at that instant (a drill of a past day); otherwise now
+      const age = backupAgeSeconds(snapshot!.time, at && at < start ? at : start);
+      journal = recordRpo(journal, age);
+      return age <= rpoSeconds
+        ? { passed: true, detail: `backup age ${formatSeconds(age)} ≤ RPO ${formatSeconds(rpoSeconds)}` }
+        : { passed: false, detail: `backup age ${formatSeconds(age)} exceeds the RPO of ${formatSeconds(rpoSeconds)}` };
+    });
+    await gate('restore root empty', async () => {
+      const r = await exec(
+        `if [ -e ${shq(root)} ]; then [ -d ${shq(root)} ] || { echo NOTDIR; exit 0; }; find ${shq(root)} -mindepth 1 -maxdepth 1 | head -n 3; else echo ABSENT; fi`,
+      );
+      if (r.exitCode !== 0) return { passed: false, couldNotRun: true, detail: `cannot look at ${root}: ${r.stderr.trim()}` };
+      const outText = r.stdout.trim();
+      if (outText === 'NOTDIR') return { passed: false, couldNotRun: true, detail: `${root} exists and is not a folder` };
+      if (outText === 'ABSENT') {
+        if (!dryRun) {
+          const m = await exec(`mkdir -p ${shq(root)}`);
+          if (m.exitCode !== 0) return { passed: false, couldNotRun: true, detail: `cannot create ${root}: ${m.stderr.trim()}` };
+          createdRoot = true;
+        }
+        return { passed: true, detail: `${root} ${dryRun ? 'would be created' : 'created'}` };
+      }
+      if (outText)
+        return { passed: false, couldNotRun: true, detail: `${root} is not empty (holds ${outText.split('\n').map((l) => path.basename(l)).join(', ')}…; a drill kept with --keep?); empty it or choose another restoreRoot` };
+      return { passed: true, detail: `${root} is empty` };
+    });
+    await gate('free space', async () => {
+      snapshotBytes = await adapter.snapshotBytes(standby, source, snapshot!);
+      const need = requiredBytes(snapshotBytes, site.standby.marginPercent ?? 10);
+      const r = await exec(`p=${shq(root)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`);
+      const avail = Number(r.stdout.trim().split(/\s+/)[3]) * 1024;
+      if (r.exitCode !== 0 || !Number.isFinite(avail)) return { passed: false, couldNotRun: true, detail: `cannot read free space at ${root}: ${r.stderr.trim()}` };
+      return avail >= need
+        ? { passed: true, detail: `${formatBytes(avail)} free ≥ ${formatBytes(need)} needed (${formatBytes(snapshotBytes)} + ${site.standby.marginPercent ?? 10} %)` }
+        : { passed: false, detail: `only ${formatBytes(avail)} free at ${root}, the restore needs ${formatBytes(need)} (${formatBytes(snapshotBytes)} + ${site.standby.marginPercent ?? 10} %)` };
+    });
+    return dryRun ? 'all gates pass (dry run: nothing was written)' : 'all gates pass';
+  });
+
+  // ---- 2-4. the method and the probes
+  let restoredOk = false;
+  let servicesEnd: number | undefined;
+  let everythingUp = false;
+  if (dryRun || !preflightOk || interruptedIn) {
+    const why = interruptedIn ? 'interrupted' : dryRun ? 'dry run' : 'preflight failed';
+    for (const p of ['restore', 'verify', 'services'] as const) skip(p, why);
+  } else {
+    restoredOk = await phase('restore', async ({ signal, remainingMs, progress }) => {
+      const r0 = clock.monotonic();
+      await adapter.restore(standby, source, snapshot!, root, {
+        timeoutMs: remainingMs(),
+        signal,
+        onProgress: (p) => progress(p.message ?? `${p.files ?? '?'} files, ${formatBytes(p.bytes)}`),
+      });
+      const seconds = (clock.monotonic() - r0) / 1000;
+      const { bytesPerSecond, projectedSeconds } = projectRestore(snapshotBytes, seconds, site.backup.dataBytes);
+      journal = note(journal, {
+        restore: {
+          bytes: snapshotBytes,
+          files: 0,
+          seconds: Math.round(seconds * 1000) / 1000,
+          bytesPerSecond,
+          ...(site.backup.dataBytes !== undefined ? { dataBytes: site.backup.dataBytes } : {}),
+          ...(projectedSeconds !== undefined ? { projectedSeconds } : {}),
+        },
+      });
+      return `${formatBytes(snapshotBytes)} from ${snapshot!.id} into ${root} at ${formatBytes(bytesPerSecond)}/s${
+        projectedSeconds !== undefined ? `; the full ${formatBytes(site.backup.dataBytes)} would take about ${formatSeconds(projectedSeconds)}` : ''
+      }`;
+    });
+    let verifiedOk = false;
+    if (!restoredOk || interruptedIn) skip('verify', interruptedIn ? 'interrupted' : 'restore failed');
+    else
+      verifiedOk = await phase('verify', async ({ signal, remainingMs }) => {
+        const collect = async () => {
+          const all: TreeEntry[] = [];
+          for await (const e of adapter.manifest(standby, source, snapshot!)) all.push(e);
+          return all;
+        };
+        const [expected, restored] = await Promise.all([collect(), listRestoredTree(standby, root, { signal, timeoutMs: remainingMs() })]);
+        const skipAbove = ancestorsOf(source.paths);
+        const { summary } = verifyTree(expected, restored, { ignoreExtra: (p) => skipAbove.has(p) });
+        journal = note(journal, { verification: summary, ...(journal.restore ? { restore: { ...journal.restore, files: summary.files } } : {}) });
+        const bad = summary.mismatches + summary.missing + summary.extra + summary.permissionMismatches + summary.exposedHomes;
+        const head = `${summary.files} files, ${formatBytes(summary.bytes)}`;
+        if (!bad) return `${head}: every file matches the snapshot (content, owner, group, mode)`;
+        const parts = [
+          summary.mismatches && `${summary.mismatches} changed`,
+          summary.missing && `${summary.missing} missing`,
+          summary.extra && `${summary.extra} extra`,
+          summary.permissionMismatches && `${summary.permissionMismatches} with wrong owner/group/mode`,
+          summary.exposedHomes && `${summary.exposedHomes} home director${summary.exposedHomes === 1 ? 'y' : 'ies'} exposed to other users`,
+        ].filter(Boolean);
+        const first = summary.problems.slice(0, 3).map((p) => `${p.path} (${p.kind}${p.expected !== undefined ? `: expected ${p.expected}` : ''}${p.found !== undefined ? `, found ${p.found}` : ''})`);
+        throw new Error(`${head}: ${parts.join(', ')}; ${first.join('; ')}${summary.problems.length > 3 ? '; …' : ''}`);
+      });
+    if (!restoredOk || interruptedIn) skip('services', interruptedIn ? 'interrupted' : 'restore failed');
+    else {
+      const servicesOk = await phase('services', async ({ signal, remainingMs, check }) => {
+        const probes = site.services ?? [];
+        let failed = 0;
+        for (const probe of probes) {
+          const c = await runProbe(standby, probe, { restoreRoot: root, signal, defaultTimeoutMs: Math.min(remainingMs(), 60_000), monotonic: () => clock.monotonic() });
+          if (!c.passed) failed++;
+          check({ ...c, ...(c.detail ? { detail: scrub(c.detail, secrets) } : {}) });
+        }
+        return probes.length ? `${probes.length - failed} of ${probes.length} probes answer` : 'no probes defined in the site file';
+      });
+      servicesEnd = clock.monotonic();
+      everythingUp = verifiedOk && servicesOk;
+    }
+  }
+  if (!dryRun) {
+    // RTO: from the declared incident (drill start) to the end of the services phase, and only if the service is really back
+    const actual = servicesEnd !== undefined ? (servicesEnd - t0) / 1000 : null;
+    journal = {
+      ...journal,
+      rto: { ...journal.rto, actualSeconds: actual === null ? null : Math.round(actual * 1000) / 1000, met: actual !== null && everythingUp && actual <= rtoSeconds },
+    };
+  }
+
+  // ---- 5. cleanup: always, unless --keep; never touches a restore it does not hold the lock for
+  if (dryRun) skip('cleanup', 'dry run: nothing to clean');
+  else if (!lock) skip('cleanup', 'nothing to clean: the lock was not taken, so nothing was written');
+  else {
+    const held: HeldLock = lock;
+    await phase(
+      'cleanup',
+      async ({ remainingMs }) => {
+        let removal: string | undefined;
+        if (!keep) {
+          // a root this drill created goes entirely; a root that was there (empty) is emptied again
+          const cmd = createdRoot
+            ? `rm -rf ${shq(root)}`
+            : `if [ -d ${shq(root)} ]; then find ${shq(root)} -mindepth 1 -maxdepth 1 -exec rm -rf {} +; fi`;
+          const r = await standby.exec(cmd, { timeoutMs: Math.max(1, remainingMs() - 5000) });
+          if (r.exitCode !== 0 || r.timedOut) removal = `could not remove ${root}: ${r.timedOut ? 'timed out' : r.stderr.trim()}`;
+        }
+        // the lock goes even when removal failed: the next drill then refuses a non-empty root, with the reason
+        const released = await releaseLock(standby, held, { timeoutMs: remainingMs() });
+        if (removal) throw new Error(`${removal}${released ? '; lock released' : ''}`);
+        if (!released) throw new Error(`the lock ${held.path} was no longer ours to release`);
+        return keep ? `kept the restore in ${root} (--keep); lock released` : `removed ${root}; lock released`;
+      },
+      { ignoreInterrupt: true },
+    );
+  }
+
+  await standby.close().catch(() => {});
+  const end = clock.now().toISOString();
+  if (interruptedIn || outer?.aborted) journal = abortJournal(journal, end, interruptedIn, signalName(outer?.reason));
+  else journal = finishJournal(journal, end);
+  await persist();
+  const exitCode = exitCodeFor(journal);
+  say({ type: 'end', journal, journalFile });
+  return { journal, journalFile, exitCode, secrets };
+}
+
+function signalName(reason: unknown): string {
+  if (typeof reason === 'string') return reason;
+  if (reason instanceof Interrupted) return reason.message;
+  if (reason instanceof ContinuityError) return reason.message;
+  return 'SIGINT';
+}

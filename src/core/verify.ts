@@ -1,0 +1,175 @@
+// Verification of a restore: every file the snapshot holds against what came back on the standby,
+// by type, size, content hash, owner, group and mode; plus the home-directory privacy rule.
+//
+// The privacy rule, precisely: a *home root* is a directory named `home` or `home<digits>`
+// (Debian Edu keeps users under `skole/tjener/home0`), or one listed in `homeRoots`. A *home
+// directory* is an immediate child of a home root; it and everything under it belong to that user.
+// A home directory is *exposed* when any restored entry at or under it
+//   - grants group or others read or write permission (mask 0o066) that the snapshot's entry did not, or
+//   - has a different owner (uid) than the snapshot's entry (another account now holds the data), or
+//   - is not in the snapshot at all and grants group or others read or write.
+// Execute/search bits are not counted: they let others pass through, not read or change data.
+// Every exposure is also a permission mismatch; `exposedHomes` counts distinct home directories.
+import type { VerificationSummary } from './journal.ts';
+
+/** One entry of a file tree, as the snapshot lists it or as it was restored (same shape as the backup adapters' FileEntry). */
+export interface TreeEntry {
+  path: string;
+  type: 'file' | 'dir' | 'symlink' | 'other';
+  size: number;
+  sha256?: string;
+  uid: number;
+  gid: number;
+  mode: number;
+  target?: string;
+}
+
+export type ProblemKind = 'missing' | 'extra' | 'type' | 'size' | 'content' | 'symlink' | 'owner' | 'group' | 'mode' | 'exposed-home';
+
+/** One difference, naming the file and what was expected and found. */
+export interface Problem {
+  path: string;
+  kind: ProblemKind;
+  expected?: string;
+  found?: string;
+}
+
+export interface VerifyOptions {
+  /** home roots (relative paths); default: any directory named `home` or `home<digits>` */
+  homeRoots?: string[];
+  /** restored paths not to report as extra (the parent folders a restore creates above the chosen paths) */
+  ignoreExtra?: (path: string) => boolean;
+  /** how many problems to keep in the summary (default 100); all are counted */
+  problemCap?: number;
+}
+
+export interface VerifyResult {
+  summary: VerificationSummary;
+  problems: Problem[];
+}
+
+const GROUP_OTHER_RW = 0o066;
+
+/** The home directory (relative path) an entry belongs to, or undefined outside homes. */
+export function homeOf(p: string, homeRoots?: string[]): string | undefined {
+  if (homeRoots?.length) {
+    for (const root of homeRoots) {
+      const r = root.replace(/^\/+|\/+$/g, '');
+      if (p.startsWith(`${r}/`)) {
+        const user = p.slice(r.length + 1).split('/')[0];
+        if (user) return `${r}/${user}`;
+      }
+    }
+    return undefined;
+  }
+  const parts = p.split('/');
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (/^home\d*$/.test(parts[i])) return parts.slice(0, i + 2).join('/');
+  }
+  return undefined;
+}
+
+/** Paths of all folders above the chosen restore paths (`skole`, `skole/tjener` for `skole/tjener/home0`). */
+export function ancestorsOf(paths: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) {
+    const parts = p.replace(/^\/+|\/+$/g, '').split('/');
+    for (let i = 1; i < parts.length; i++) out.add(parts.slice(0, i).join('/'));
+  }
+  return out;
+}
+
+const octal = (m: number) => `0${(m & 0o7777).toString(8).padStart(3, '0')}`;
+
+/** Compare the snapshot's entries with the restored ones. Pure; both sides fully listed. */
+export function verifyTree(expected: Iterable<TreeEntry>, restored: Iterable<TreeEntry>, options: VerifyOptions = {}): VerifyResult {
+  const found = new Map<string, TreeEntry>();
+  for (const e of restored) found.set(e.path, e);
+  const problems: Problem[] = [];
+  const exposed = new Set<string>();
+  let files = 0;
+  let bytes = 0;
+  let mismatches = 0;
+  let missing = 0;
+  let permissionMismatches = 0;
+  let contentUnchecked = 0;
+
+  const checkExposure = (exp: TreeEntry | undefined, got: TreeEntry) => {
+    const home = homeOf(got.path, options.homeRoots);
+    if (!home || got.type === 'symlink') return false;
+    const widened = got.mode & GROUP_OTHER_RW & ~(exp ? exp.mode : 0);
+    const ownerChanged = exp !== undefined && exp.uid !== got.uid;
+    if (!widened && !ownerChanged) return false;
+    exposed.add(home);
+    problems.push({
+      path: got.path,
+      kind: 'exposed-home',
+      expected: exp ? `${octal(exp.mode)} uid ${exp.uid}` : 'not present',
+      found: `${octal(got.mode)} uid ${got.uid}`,
+    });
+    return true;
+  };
+
+  for (const exp of expected) {
+    if (exp.type === 'file') {
+      files++;
+      bytes += exp.size;
+    }
+    const got = found.get(exp.path);
+    found.delete(exp.path);
+    if (!got) {
+      missing++;
+      problems.push({ path: exp.path, kind: 'missing', expected: exp.type });
+      continue;
+    }
+    let content: Problem | undefined;
+    if (got.type !== exp.type) content = { path: exp.path, kind: 'type', expected: exp.type, found: got.type };
+    else if (exp.type === 'file') {
+      if (got.size !== exp.size) content = { path: exp.path, kind: 'size', expected: String(exp.size), found: String(got.size) };
+      else if (!exp.sha256 || !got.sha256) contentUnchecked++;
+      else if (got.sha256 !== exp.sha256) content = { path: exp.path, kind: 'content', expected: `sha256 ${exp.sha256.slice(0, 12)}…`, found: `sha256 ${got.sha256.slice(0, 12)}…` };
+    } else if (exp.type === 'symlink' && (exp.target ?? '') !== (got.target ?? ''))
+      content = { path: exp.path, kind: 'symlink', expected: exp.target, found: got.target };
+    if (content) {
+      mismatches++;
+      problems.push(content);
+    }
+    const perms: Problem[] = [];
+    if (got.uid !== exp.uid) perms.push({ path: exp.path, kind: 'owner', expected: `uid ${exp.uid}`, found: `uid ${got.uid}` });
+    if (got.gid !== exp.gid) perms.push({ path: exp.path, kind: 'group', expected: `gid ${exp.gid}`, found: `gid ${got.gid}` });
+    // symlink modes are meaningless on Linux; type changes are already a mismatch
+    if (exp.type !== 'symlink' && got.type === exp.type && (got.mode & 0o7777) !== (exp.mode & 0o7777))
+      perms.push({ path: exp.path, kind: 'mode', expected: octal(exp.mode), found: octal(got.mode) });
+    if (perms.length) {
+      permissionMismatches++;
+      problems.push(...perms);
+      checkExposure(exp, got);
+    }
+  }
+
+  let extra = 0;
+  for (const got of found.values()) {
+    if (options.ignoreExtra?.(got.path)) continue;
+    extra++;
+    problems.push({ path: got.path, kind: 'extra', found: got.type });
+    checkExposure(undefined, got);
+  }
+
+  problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const cap = options.problemCap ?? 100;
+  return {
+    problems,
+    summary: {
+      files,
+      bytes,
+      mismatches,
+      missing,
+      extra,
+      permissionMismatches,
+      exposedHomes: exposed.size,
+      ...(contentUnchecked ? { contentUnchecked } : {}),
+      problems: problems.slice(0, cap),
+      moreProblems: Math.max(0, problems.length - cap),
+    },
+  };
+}
