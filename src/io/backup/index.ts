@@ -1,0 +1,16 @@
+// The adapter for a site's `backup.tool`.
+import { ConfigError } from '../../core/errors.ts';
+import type { BackupToolName } from '../../core/site.ts';
+import { tarAdapter } from './tar.ts';
+import type { BackupAdapter } from './types.ts';
+
+const ADAPTERS: Partial<Record<BackupToolName, BackupAdapter>> = {
+  tar: tarAdapter,
+};
+
+/** The adapter that drives `tool`; a tool without one is a configuration error. */
+export function adapterFor(tool: BackupToolName): BackupAdapter {
+  const a = ADAPTERS[tool];
+  if (!a) throw new ConfigError(`expected backup.tool to be one of ${Object.keys(ADAPTERS).join(', ')}, got \`${tool}\``);
+  return a;
+}

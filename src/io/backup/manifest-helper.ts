@@ -1,0 +1,64 @@
+// The standby-side reader of snapshots (manifest_helper.py, python3 stdlib): tar streams and mirrors -> FileEntry.
+import { readFileSync } from 'node:fs';
+import { StepFailed } from '../../core/errors.ts';
+import { shq, type Standby } from '../standby/types.ts';
+import type { FileEntry } from './types.ts';
+import { runTool } from './tool-run.ts';
+
+const SOURCE = readFileSync(new URL('./manifest_helper.py', import.meta.url), 'utf8');
+
+export interface HelperCall {
+  tool: string;
+  repository: string;
+  mode: 'tar' | 'raw' | 'walk';
+  args: string[];
+  /** command whose stdout the helper reads (the backup tool), run by the helper itself */
+  producer?: string[];
+  /** handed to the producer on its stdin (restic/borg password) */
+  secret?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The shell command line that runs the helper on the standby. */
+export function helperCommand(call: Pick<HelperCall, 'mode' | 'args' | 'producer' | 'secret'>): string {
+  const argv = [call.mode, ...call.args, ...(call.secret !== undefined ? ['--password-stdin'] : [])];
+  if (call.producer) argv.push('--', ...call.producer);
+  // the system python first: a pyenv shim in PATH costs a second per call
+  return `P=python3; [ -x /usr/bin/python3 ] && P=/usr/bin/python3; "$P" -c ${shq(SOURCE)} ${argv.map(shq).join(' ')}`;
+}
+
+/** Run the helper on the standby and parse its JSON lines. */
+export async function runHelper(standby: Standby, call: HelperCall): Promise<FileEntry[]> {
+  const r = await runTool(standby, {
+    tool: call.tool,
+    action: 'read the snapshot in',
+    repository: call.repository,
+    command: helperCommand(call),
+    secret: call.secret,
+    timeoutMs: call.timeoutMs,
+    signal: call.signal,
+  }).catch((err: unknown) => {
+    if (err instanceof StepFailed && /python3/.test(err.message) && /missing/.test(err.message))
+      throw new StepFailed(`${call.tool}: reading a snapshot's manifest needs python3 on ${standby.description}`, err.result);
+    throw err;
+  });
+  const entries: FileEntry[] = [];
+  for (const line of r.stdout.split('\n')) if (line) entries.push(JSON.parse(line) as FileEntry);
+  return entries;
+}
+
+/** Sum of file sizes: what the chosen paths occupy once restored (directories and links count 0). */
+export function totalBytes(entries: Iterable<FileEntry>): number {
+  let n = 0;
+  for (const e of entries) if (e.type === 'file') n += e.size;
+  return n;
+}
+
+/** Every chosen path must be in the snapshot: a missing one is a failed step, not an empty manifest. */
+export function requirePaths(tool: string, repository: string, snapshotId: string, entries: FileEntry[], paths: string[]): void {
+  const have = new Set(entries.map((e) => e.path));
+  const missing = paths.map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== '' && !have.has(p));
+  if (missing.length > 0)
+    throw new StepFailed(`${tool}: ${missing.map((p) => `\`${p}\``).join(', ')} not in snapshot ${snapshotId} of ${repository}`);
+}

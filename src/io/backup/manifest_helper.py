@@ -1,0 +1,329 @@
+# Runs ON THE STANDBY (python3, standard library only): turns what a snapshot holds into one JSON
+# line per file (path, type, size, sha256, uid, gid, mode, target), reading the repository only.
+#
+#   tar  [--strip P] [--paths JSON] [--no-hash] [--password-stdin] [-- PRODUCER...]
+#        read a tar stream (stdin, or the stdout of PRODUCER, e.g. `restic dump`, `borg export-tar`,
+#        `zstd -dc x.tar.zst`); member names lose a leading `./` or `/` and then the prefix P.
+#   raw  --name N [--password-stdin] -- PRODUCER...
+#        hash the raw stdout of PRODUCER as the content of one file N (restic dump of a single file).
+#   walk --root DIR [--paths JSON] [--no-hash] [--metadata FILE] [--skip NAME]
+#        walk a mirror (rsync, rdiff-backup) and hash files in parallel; with --metadata, owners,
+#        groups and modes come from rdiff-backup's mirror_metadata instead of the mirror's inodes.
+#
+# Exit codes: 0 ok, 3 the producer failed or the stream is corrupt (message on stderr).
+import gzip
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import sys
+import tarfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+CHUNK = 1 << 20
+out = sys.stdout
+
+
+def emit(entry):
+    out.write(json.dumps(entry) + "\n")
+
+
+def fail(message, code=3):
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.exit(code)
+
+
+def parse_args(argv):
+    opts = {"paths": [], "hash": True, "strip": "", "producer": None, "password": False,
+            "metadata": None, "skip": [], "root": None, "name": None}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            opts["producer"] = argv[i + 1:]
+            break
+        if a == "--no-hash":
+            opts["hash"] = False
+        elif a == "--password-stdin":
+            opts["password"] = True
+        elif a in ("--strip", "--paths", "--metadata", "--skip", "--root", "--name"):
+            i += 1
+            v = argv[i]
+            if a == "--paths":
+                opts["paths"] = [p.strip("/") for p in json.loads(v) if p.strip("/")]
+            elif a == "--skip":
+                opts["skip"].append(v)
+            else:
+                opts[a[2:]] = v
+        else:
+            fail("manifest_helper: unknown argument " + a, 2)
+        i += 1
+    return opts
+
+
+def wanted(path, paths):
+    if not paths:
+        return True
+    for p in paths:
+        if path == p or path.startswith(p + "/"):
+            return True
+    return False
+
+
+class Producer:
+    """The stdout of a command (the backup tool) as a byte stream; stderr kept for the error message."""
+
+    def __init__(self, cmd, password):
+        secret = None
+        if password:
+            secret = sys.stdin.buffer.readline()
+            if not secret.endswith(b"\n"):
+                secret += b"\n"
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if secret is not None else subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            fail("sh: 1: %s: not found" % cmd[0], 127)
+        self.err = b""
+        self.t = threading.Thread(target=self._drain, daemon=True)
+        self.t.start()
+        if secret is not None:
+            try:
+                self.proc.stdin.write(secret)
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+        self.stream = self.proc.stdout
+
+    def _drain(self):
+        self.err = self.proc.stderr.read()
+
+    def finish(self, error=None):
+        # read what is left so the tool is not killed by SIGPIPE, then report its failure first
+        try:
+            while self.stream.read(CHUNK):
+                pass
+        except Exception:
+            pass
+        code = self.proc.wait()
+        self.t.join()
+        if code != 0:
+            fail("%s exited with %d: %s" % (os.path.basename(self.proc.args[0]), code,
+                                            self.err.decode("utf-8", "replace").strip()))
+        if error is not None:
+            fail(error)
+
+
+def clean_name(name, strip):
+    while name.startswith("./"):
+        name = name[2:]
+    name = name.lstrip("/")
+    if name == ".":
+        name = ""
+    if strip:
+        s = strip.strip("/")
+        if name == s:
+            name = ""
+        elif s and name.startswith(s + "/"):
+            name = name[len(s) + 1:]
+        elif s:
+            return None
+    return name.rstrip("/")
+
+
+def hash_stream(f):
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        b = f.read(CHUNK)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    return h.hexdigest(), n
+
+
+def run_tar(opts):
+    producer = Producer(opts["producer"], opts["password"]) if opts["producer"] else None
+    stream = producer.stream if producer else sys.stdin.buffer
+    files = {}  # member name -> (sha256, size), for hard links
+    error = None
+    try:
+        with tarfile.open(fileobj=stream, mode="r|*") as tf:
+            for m in tf:
+                name = clean_name(m.name, opts["strip"])
+                if name is None or name == "" or not wanted(name, opts["paths"]):
+                    continue
+                e = {"path": name, "uid": m.uid, "gid": m.gid, "mode": m.mode & 0o7777, "size": 0}
+                if m.isreg():
+                    e["type"] = "file"
+                    e["size"] = m.size
+                    if opts["hash"]:
+                        digest, n = hash_stream(tf.extractfile(m))
+                        if n != m.size:
+                            raise tarfile.ReadError("unexpected end of data in %s" % name)
+                        e["sha256"] = digest
+                        files[name] = (digest, m.size)
+                elif m.islnk():
+                    e["type"] = "file"
+                    target = clean_name(m.linkname, opts["strip"])
+                    if target in files:
+                        e["sha256"], e["size"] = files[target]
+                elif m.isdir():
+                    e["type"] = "dir"
+                elif m.issym():
+                    e["type"] = "symlink"
+                    e["target"] = m.linkname
+                else:
+                    e["type"] = "other"
+                emit(e)
+    except (tarfile.TarError, EOFError, OSError, zlib_error()) as ex:
+        error = "the archive is corrupt or truncated: %s" % ex
+    if producer:
+        producer.finish(error)
+    elif error:
+        fail(error)
+
+
+def zlib_error():
+    import zlib
+    return zlib.error
+
+
+def run_raw(opts):
+    producer = Producer(opts["producer"], opts["password"])
+    digest, n = hash_stream(producer.stream)
+    producer.finish()
+    emit({"path": opts["name"].strip("/"), "type": "file", "size": n, "sha256": digest})
+
+
+def unquote_rdiff(name):
+    # rdiff-backup writes `\n` and `\\` escaped in mirror_metadata file names
+    if "\\" not in name:
+        return name
+    res, i = [], 0
+    while i < len(name):
+        c = name[i]
+        if c == "\\" and i + 1 < len(name):
+            n = name[i + 1]
+            res.append("\n" if n == "n" else n)
+            i += 2
+        else:
+            res.append(c)
+            i += 1
+    return "".join(res)
+
+
+def read_rdiff_metadata(path, paths):
+    """mirror_metadata.<time>.snapshot(.gz): path -> {type, uid, gid, mode, target}"""
+    opener = gzip.open if path.endswith(".gz") else open
+    meta = {}
+    cur = None
+    kinds = {"reg": "file", "dir": "dir", "sym": "symlink"}
+    with opener(path, "rb") as f:
+        for raw in f:
+            line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
+            if line.startswith("File "):
+                name = unquote_rdiff(line[5:])
+                cur = {} if wanted(name, paths) and name != "." else None
+                if cur is not None:
+                    meta[name] = cur
+            elif cur is not None and line.startswith("  "):
+                key, _, val = line[2:].partition(" ")
+                if key == "Type":
+                    cur["type"] = kinds.get(val, "other")
+                elif key == "Uid":
+                    cur["uid"] = int(val)
+                elif key == "Gid":
+                    cur["gid"] = int(val)
+                elif key == "Permissions":
+                    cur["mode"] = int(val) & 0o7777
+                elif key == "SymData":
+                    cur["target"] = unquote_rdiff(val)
+                elif key == "Size":
+                    cur["size"] = int(val)
+    return meta
+
+
+def hash_file(full):
+    with open(full, "rb", buffering=0) as f:
+        return hash_stream(f)
+
+
+def run_walk(opts):
+    root = opts["root"]
+    if not os.path.isdir(root):
+        fail("no such directory: %s" % root)
+    meta = read_rdiff_metadata(opts["metadata"], opts["paths"]) if opts["metadata"] else None
+    entries = []
+    skip = set(opts["skip"])
+
+    def visit(rel):
+        full = os.path.join(root, rel)
+        st = os.lstat(full)
+        e = {"path": rel, "uid": st.st_uid, "gid": st.st_gid, "mode": stat.S_IMODE(st.st_mode), "size": 0}
+        if stat.S_ISREG(st.st_mode):
+            e["type"] = "file"
+            e["size"] = st.st_size
+        elif stat.S_ISDIR(st.st_mode):
+            e["type"] = "dir"
+        elif stat.S_ISLNK(st.st_mode):
+            e["type"] = "symlink"
+            e["target"] = os.readlink(full)
+        else:
+            e["type"] = "other"
+        entries.append(e)
+        if e["type"] == "dir":
+            with os.scandir(full) as it:
+                names = sorted(d.name for d in it)
+            for n in names:
+                if rel == "" and n in skip:
+                    continue
+                visit(n if rel == "" else rel + "/" + n)
+
+    starts = opts["paths"] or [""]
+    for p in starts:
+        if not os.path.lexists(os.path.join(root, p)):
+            fail("not in the backup: %s" % p)
+        if p == "":
+            # the root itself is not an entry, only what is under it
+            with os.scandir(root) as it:
+                for n in sorted(d.name for d in it):
+                    if n not in skip:
+                        visit(n)
+        else:
+            visit(p)
+    if opts["hash"]:
+        todo = [e for e in entries if e["type"] == "file"]
+        workers = max(2, (os.cpu_count() or 2))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for e, (digest, n) in zip(todo, pool.map(lambda e: hash_file(os.path.join(root, e["path"])), todo,
+                                                     chunksize=64)):
+                e["sha256"] = digest
+                e["size"] = n
+    for e in entries:
+        if meta is not None:
+            m = meta.get(e["path"])
+            if m is not None:
+                for k in ("uid", "gid", "mode", "type", "target"):
+                    if k in m:
+                        e[k] = m[k]
+        emit(e)
+
+
+def main():
+    if len(sys.argv) < 2:
+        fail("usage: manifest_helper tar|raw|walk ...", 2)
+    opts = parse_args(sys.argv[2:])
+    {"tar": run_tar, "raw": run_raw, "walk": run_walk}.get(sys.argv[1], lambda o: fail("unknown mode", 2))(opts)
+    out.flush()
+
+
+try:
+    main()
+except BrokenPipeError:
+    sys.exit(3)
+except KeyboardInterrupt:
+    sys.exit(130)

@@ -1,0 +1,154 @@
+// tar archives (.tar, .tar.gz, .tar.zst, ...): a directory of archive files on the standby, one snapshot per file.
+import path from 'node:path/posix';
+import { StepFailed } from '../../core/errors.ts';
+import { shq, type Standby } from '../standby/types.ts';
+import { requirePaths, runHelper, totalBytes } from './manifest-helper.ts';
+import { parseVersion, runTool } from './tool-run.ts';
+import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
+
+interface Compression {
+  ext: RegExp;
+  /** GNU tar flag */
+  flag: string[];
+  /** decompressor writing the plain tar to stdout */
+  cat: string[];
+}
+
+const COMPRESSIONS: Compression[] = [
+  { ext: /\.(tar\.gz|tgz)$/, flag: ['-z'], cat: ['gzip', '-dc'] },
+  { ext: /\.(tar\.zst|tzst)$/, flag: ['--zstd'], cat: ['zstd', '-dcq'] },
+  { ext: /\.(tar\.xz|txz)$/, flag: ['-J'], cat: ['xz', '-dc'] },
+  { ext: /\.(tar\.bz2|tbz2?)$/, flag: ['-j'], cat: ['bzip2', '-dc'] },
+  { ext: /\.tar$/, flag: [], cat: ['cat'] },
+];
+
+/** The compression of an archive, from its file name; undefined when the name is not a tar archive. */
+export function compressionOf(name: string): Compression | undefined {
+  return COMPRESSIONS.find((c) => c.ext.test(name));
+}
+
+/**
+ * The time in an archive's name: `home-2026-11-25T0200.tar.gz`, `etc_20261125-020000.tar`, `2026-11-25.tar.zst`.
+ * Read as local time of this machine unless followed by `Z`; undefined when the name holds no date.
+ */
+export function timeFromArchiveName(name: string): Date | undefined {
+  const m = /(\d{4})-?(\d{2})-?(\d{2})(?:[T_ -]?(\d{2}):?(\d{2})(?::?(\d{2}))?)?(Z)?/.exec(name);
+  if (!m) return undefined;
+  const [y, mo, d, h = '0', mi = '0', s = '0'] = m.slice(1, 7).map((v) => v ?? undefined) as string[];
+  const parts = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const;
+  if (parts[1] > 11 || parts[2] < 1 || parts[2] > 31 || parts[3] > 23 || parts[4] > 59 || parts[5] > 59) return undefined;
+  const t = m[7] ? new Date(Date.UTC(...parts)) : new Date(...parts);
+  return Number.isNaN(t.getTime()) ? undefined : t;
+}
+
+const TOOL = 'tar';
+
+function checkLocal(source: BackupSource): void {
+  if (/^[^/]+@[^:/]+:/.test(source.repository))
+    throw new StepFailed(`tar: the repository must be a path on the standby (mount it there), got \`${source.repository}\``);
+}
+
+/** Where a snapshot's archive is: the repository itself when it names one archive, else a file in it. */
+function archiveOf(source: BackupSource, snapshot: Snapshot): string {
+  return compressionOf(source.repository) && path.basename(source.repository) === snapshot.id
+    ? source.repository
+    : path.join(source.repository, snapshot.id);
+}
+
+function compressionFor(file: string): Compression {
+  const c = compressionOf(file);
+  if (!c) throw new StepFailed(`tar: \`${file}\` is not a tar archive name (.tar, .tar.gz, .tgz, .tar.zst, .tar.xz, .tar.bz2)`);
+  return c;
+}
+
+/** Members of an archive may be stored as `./skole/...`: name the chosen paths the way the archive does. */
+async function memberPrefix(standby: Standby, archive: string, c: Compression, timeoutMs?: number): Promise<string> {
+  const r = await runTool(standby, {
+    tool: TOOL,
+    action: 'read',
+    repository: archive,
+    command: `${c.cat.map(shq).join(' ')} ${shq(archive)} | tar -t -f - 2>/dev/null | head -n 1; exit 0`,
+    timeoutMs,
+  });
+  return r.stdout.startsWith('./') ? './' : '';
+}
+
+function helperArgs(source: BackupSource, archive: string, hash: boolean) {
+  const c = compressionFor(archive);
+  return {
+    tool: TOOL,
+    repository: archive,
+    mode: 'tar' as const,
+    args: ['--paths', JSON.stringify(source.paths), ...(hash ? [] : ['--no-hash'])],
+    producer: [...c.cat, archive],
+  };
+}
+
+/** The tar adapter: GNU tar restores with numeric owners and modes; python3 on the standby reads manifests. */
+export const tarAdapter: BackupAdapter = {
+  tool: TOOL,
+
+  async version(standby) {
+    const r = await runTool(standby, { tool: TOOL, action: 'ask the version of', repository: 'tar', command: 'tar --version' });
+    return parseVersion(TOOL, r.stdout);
+  },
+
+  async listSnapshots(standby, source) {
+    checkLocal(source);
+    const repo = source.repository;
+    const r = await runTool(standby, {
+      tool: TOOL,
+      action: 'list archives in',
+      repository: repo,
+      command:
+        `if [ -d ${shq(repo)} ]; then find ${shq(repo)} -mindepth 1 -maxdepth 1 -type f -printf '%T@\\t%f\\n'; ` +
+        `elif [ -f ${shq(repo)} ]; then find ${shq(repo)} -maxdepth 0 -printf '%T@\\t%f\\n'; ` +
+        `else echo 'no such file or directory' >&2; exit 3; fi`,
+    });
+    const snaps: Snapshot[] = [];
+    for (const line of r.stdout.split('\n')) {
+      const tab = line.indexOf('\t');
+      if (tab < 0) continue;
+      const name = line.slice(tab + 1);
+      if (!compressionOf(name)) continue;
+      const time = timeFromArchiveName(name) ?? new Date(Number(line.slice(0, tab)) * 1000);
+      snaps.push({ id: name, time });
+    }
+    if (snaps.length === 0) throw new StepFailed(`tar: no tar archives (.tar, .tar.gz, .tar.zst, ...) in ${repo}`);
+    return snaps.sort((a, b) => a.time.getTime() - b.time.getTime() || a.id.localeCompare(b.id));
+  },
+
+  async snapshotBytes(standby, source, snapshot) {
+    checkLocal(source);
+    const archive = archiveOf(source, snapshot);
+    return totalBytes(await runHelper(standby, helperArgs(source, archive, false)));
+  },
+
+  async restore(standby, source, snapshot, target, options) {
+    checkLocal(source);
+    const archive = archiveOf(source, snapshot);
+    const c = compressionFor(archive);
+    const prefix = source.paths.length > 0 ? await memberPrefix(standby, archive, c, options.timeoutMs) : '';
+    const members = source.paths.map((p) => prefix + p.replace(/^\/+|\/+$/g, ''));
+    options.onProgress?.({ message: `extracting ${snapshot.id}` });
+    await runTool(standby, {
+      tool: TOOL,
+      action: 'restore from',
+      repository: archive,
+      command:
+        `mkdir -p ${shq(target)} && tar -x --same-owner --numeric-owner -p ${c.flag.join(' ')} ` +
+        `-f ${shq(archive)} -C ${shq(target)}${members.length ? ' -- ' + members.map(shq).join(' ') : ''}`,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+    options.onProgress?.({ message: `extracted ${snapshot.id}` });
+  },
+
+  async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
+    checkLocal(source);
+    const archive = archiveOf(source, snapshot);
+    const entries = await runHelper(standby, helperArgs(source, archive, true));
+    requirePaths(TOOL, archive, snapshot.id, entries, source.paths);
+    yield* entries;
+  },
+};

@@ -1,0 +1,79 @@
+// Run one backup-tool command on the standby: secrets on stdin only, scrubbed from anything we keep.
+import { Interrupted, StepFailed } from '../../core/errors.ts';
+import type { ExecResult, Standby } from '../standby/types.ts';
+
+export interface ToolCall {
+  /** the tool's name, for messages */
+  tool: string;
+  /** what we were doing, for messages: `list snapshots of`, `restore from` */
+  action: string;
+  /** the repository as the standby sees it (safe to print: never holds a password) */
+  repository: string;
+  /** the command line, run by POSIX sh on the standby */
+  command: string;
+  /** the repository password: sent as the first line of stdin, never on a command line */
+  secret?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onStdout?: (chunk: string) => void;
+}
+
+/** Replace every occurrence of the secret (and its trimmed form) by `***`. */
+export function scrub(text: string, secret?: string): string {
+  if (!secret) return text;
+  let out = text;
+  for (const s of new Set([secret, secret.trim()])) if (s.length > 0) out = out.split(s).join('***');
+  return out;
+}
+
+/** The last few meaningful lines of a tool's stderr, for an error message. */
+export function tail(stderr: string, lines = 6): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '')
+    .slice(-lines)
+    .join('\n');
+}
+
+/** Run the command; a non-zero exit becomes StepFailed naming tool, action and repository, with secrets removed. */
+export async function runTool(standby: Standby, call: ToolCall): Promise<ExecResult> {
+  const input = call.secret !== undefined ? call.secret.replace(/\r?\n$/, '') + '\n' : undefined;
+  let r: ExecResult;
+  try {
+    r = await standby.exec(call.command, {
+      input,
+      timeoutMs: call.timeoutMs,
+      signal: call.signal,
+      onStdout: call.onStdout,
+    });
+  } catch (err) {
+    const msg = scrub(err instanceof Error ? err.message : String(err), call.secret);
+    throw new StepFailed(`${call.tool}: could not ${call.action} ${call.repository} on ${standby.description}: ${msg}`);
+  }
+  const clean: ExecResult = { ...r, stderr: scrub(r.stderr, call.secret), stdout: r.exitCode === 0 ? r.stdout : scrub(r.stdout, call.secret) };
+  if (call.signal?.aborted) throw new Interrupted(`${call.tool}: ${call.action} ${call.repository} was interrupted`);
+  if (r.timedOut)
+    throw new StepFailed(`${call.tool}: ${call.action} ${call.repository} timed out after ${Math.round((call.timeoutMs ?? 0) / 1000)} s`, {
+      exitCode: r.exitCode,
+      stderr: clean.stderr,
+    });
+  if (r.exitCode === 127 && /not found/.test(clean.stderr))
+    throw new StepFailed(`${call.tool}: a command is missing on ${standby.description}: ${tail(clean.stderr, 2)}`, {
+      exitCode: r.exitCode,
+      stderr: clean.stderr,
+    });
+  if (r.exitCode !== 0)
+    throw new StepFailed(
+      `${call.tool}: could not ${call.action} ${call.repository} (exit ${r.exitCode}): ${tail(clean.stderr) || 'no message'}`,
+      { exitCode: r.exitCode, stderr: clean.stderr },
+    );
+  return clean;
+}
+
+/** The first `x.y.z` in a tool's `--version` output. */
+export function parseVersion(tool: string, text: string): string {
+  const m = /(\d+\.\d+(?:\.\d+)?)/.exec(text);
+  if (!m) throw new StepFailed(`${tool}: could not read a version from \`${text.split('\n')[0]}\``);
+  return m[1];
+}
