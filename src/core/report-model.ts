@@ -35,6 +35,10 @@ export interface PeriodResult {
   maxOutages?: number;
   maxOutageMinutes?: number;
   met: boolean;
+  /** the availability denominator: service time minus what the policy excludes */
+  countedSeconds?: number;
+  /** the availability numerator: up time plus what the policy counts as up */
+  countedUpSeconds?: number;
   /** which parts of the target were missed */
   missed: ('availability' | 'outages' | 'outage-length')[];
   /** price reduction in percent the SLA's sanctions give for this period */
@@ -71,6 +75,8 @@ export interface AvailabilityReport {
   policy: AccountingPolicy & { description: string[] };
   inputs: InputSummary[];
   services: ServiceResult[];
+  /** things the reader should know (a monitored subject never seen in the logs, ...) */
+  warnings?: string[];
   /** all targets met */
   met: boolean;
 }

@@ -1,0 +1,206 @@
+// Build the availability report: read the SLA, the monitoring logs and incident lists, and
+// account every service (and user group) per period. The only layer that knows both files and
+// the pure accounting core.
+import { DateTime } from 'luxon';
+import { ConfigError } from '../core/errors.ts';
+import { ServiceClock, serviceWindows } from '../core/calendar.ts';
+import { availabilityPercent, countedSeconds, describePolicy, tally } from '../core/accounting.ts';
+import { findOutages, summariseOutages } from '../core/outages.ts';
+import { examPeriods, isoIn, periodBounds, splitPeriods, type PeriodKind, type PeriodRange } from '../core/periods.ts';
+import { evaluateTarget, priceReduction } from '../core/sanctions.ts';
+import { policyOf, type Sla, type SlaService } from '../core/sla.ts';
+import { buildTimeline, Ev, EventList, State, type Segment, type StateCode } from '../core/states.ts';
+import type { AvailabilityReport, PeriodResult, ServiceResult } from '../core/report-model.ts';
+import { loadSla } from '../io/load.ts';
+import { logFilesIn, orderLogFiles, scanLogs, subjectKey, type Subject } from '../io/nagios-log.ts';
+import { loadIncidents, type Incident } from '../io/incidents.ts';
+
+/** What to report on. */
+export interface AvailabilityOptions {
+  slaFile: string;
+  logs: string[];
+  logDir?: string;
+  incidents?: string[];
+  /** local date YYYY-MM-DD in the SLA zone, inclusive */
+  from?: string;
+  /** local date YYYY-MM-DD in the SLA zone, exclusive */
+  to?: string;
+  period?: PeriodKind;
+  strict?: boolean;
+  /** the clock: service time after it has not happened yet (default: the real time) */
+  now?: Date;
+  /** progress while reading logs (bytes read, total bytes) */
+  onProgress?: (read: number, total: number) => void;
+}
+
+const PERIODS: PeriodKind[] = ['week', 'month', 'quarter', 'year', 'whole'];
+
+function localDate(text: string, option: string, zone: string): number {
+  const dt = /^\d{4}-\d{2}-\d{2}$/.test(text) ? DateTime.fromISO(text, { zone }) : null;
+  if (!dt?.isValid) throw new ConfigError(`Expected \`${option}\` to be a date YYYY-MM-DD, got \`${text}\``);
+  return Math.round(dt.startOf('day').toSeconds());
+}
+
+/** The report range: --from/--to as given, else whole periods around the data's span. */
+function reportRange(
+  opts: AvailabilityOptions,
+  zone: string,
+  period: PeriodKind,
+  span: { first: number | null; last: number | null },
+): { from: number; to: number } {
+  const unit: PeriodKind = period === 'whole' ? 'month' : period;
+  const from = opts.from !== undefined ? localDate(opts.from, '--from', zone) : span.first !== null ? periodBounds(span.first, zone, unit).start : null;
+  let to: number | null = opts.to !== undefined ? localDate(opts.to, '--to', zone) : null;
+  if (to === null && span.last !== null) to = periodBounds(Math.max(span.first ?? span.last, span.last - 1), zone, unit).end;
+  if (from === null || to === null)
+    throw new ConfigError('The logs hold no timestamps to take a report range from; give --from and --to (YYYY-MM-DD)');
+  if (to <= from) throw new ConfigError(`Expected \`--to\` after \`--from\`, got ${isoIn(from, zone).slice(0, 10)} → ${isoIn(to, zone).slice(0, 10)}`);
+  return { from, to };
+}
+
+/** The report rows of a service: one per user group, or one with the service's own hours. */
+function rowsOf(sla: Sla, s: SlaService): { group: string | null; hours: string }[] {
+  if (s.groups?.length) return s.groups.map((g) => ({ group: g, hours: sla.userGroups![g].serviceHours }));
+  return [{ group: null, hours: s.serviceHours! }];
+}
+
+/** The subject's events plus the incidents listed for its service, sorted. */
+function withIncidents(events: EventList | undefined, incidents: Incident[]): EventList {
+  if (!incidents.length) return events ?? new EventList();
+  const out = new EventList();
+  if (events) for (let i = 0; i < events.length; i++) out.push(events.times[i], events.codes[i]);
+  for (const inc of incidents) {
+    out.push(inc.start, inc.planned ? Ev.PLANNED_START : Ev.INCIDENT_START);
+    out.push(inc.end, inc.planned ? Ev.PLANNED_END : Ev.INCIDENT_END);
+  }
+  out.sort();
+  return out;
+}
+
+/** Build the availability report (see core/report-model.ts for the contract). */
+export async function buildAvailabilityReport(opts: AvailabilityOptions): Promise<AvailabilityReport> {
+  const spec = await loadSla(opts.slaFile);
+  const sla = spec.data;
+  const zone = sla.timezone;
+  const policy = policyOf(sla);
+  const period = opts.period ?? sla.reporting?.period ?? 'month';
+  if (!PERIODS.includes(period)) throw new ConfigError(`Expected \`--period\` to be one of ${PERIODS.join(', ')}, got \`${String(period)}\``);
+  const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
+
+  const files = [...opts.logs];
+  if (opts.logDir) files.push(...(await logFilesIn(opts.logDir)));
+  if (!files.length && !opts.incidents?.length) throw new ConfigError('Expected at least one --log, --log-dir or --incidents, got none');
+  const ordered = await orderLogFiles([...new Set(files)]);
+
+  const subjects: Subject[] = sla.services.map((s) => ({ host: s.monitor.host, service: s.monitor.service }));
+  const scan = await scanLogs(ordered, subjects, { strict: opts.strict, zone, onProgress: opts.onProgress });
+
+  const incidents: Incident[] = [];
+  const ids = sla.services.map((s) => s.id);
+  for (const f of opts.incidents ?? []) incidents.push(...(await loadIncidents(f, zone, ids)));
+
+  let first = scan.firstTime;
+  let last = scan.lastTime;
+  for (const inc of incidents) {
+    first = first === null ? inc.start : Math.min(first, inc.start);
+    last = last === null ? inc.end : Math.max(last, inc.end);
+  }
+  const { from, to } = reportRange(opts, zone, period, { first, last });
+  const until = Math.min(to, Math.max(from, now));
+
+  const clocks = new Map<string, ServiceClock>();
+  const clockFor = (hours: string) => {
+    let c = clocks.get(hours);
+    if (!c) {
+      c = new ServiceClock(serviceWindows(sla.serviceHours[hours], { zone, ...sla.calendar }, from, until));
+      clocks.set(hours, c);
+    }
+    return c;
+  };
+
+  const warnings: string[] = [];
+  if (now < to) warnings.push(`The range ends after the report was made (${isoIn(now, zone)}): service time after that is not counted yet.`);
+  const services: ServiceResult[] = [];
+  for (const s of sla.services) {
+    const key = subjectKey({ host: s.monitor.host, service: s.monitor.service });
+    const own = incidents.filter((i) => i.service === s.id);
+    const seen = scan.seen.has(key);
+    if (!seen && !own.length)
+      warnings.push(`Service ${s.id}: ${s.monitor.service ? `service ${s.monitor.service} on host ${s.monitor.host}` : `host ${s.monitor.host}`} has no state in the logs; its time is unknown.`);
+    // A service known only from an incident list is up unless an incident says otherwise.
+    const initialState: StateCode | undefined = !seen && own.length ? State.OK : undefined;
+    const segments: Segment[] = buildTimeline(withIncidents(scan.events.get(key), own), from, to, {
+      softStates: policy.softStates,
+      notRunning: 'unknown',
+      initialState,
+    });
+    const ranges: PeriodRange[] = [...splitPeriods(from, to, zone, period), ...(s.examTarget ? examPeriods(sla.calendar?.examPeriods, from, to, zone) : [])];
+    for (const row of rowsOf(sla, s)) {
+      const clock = clockFor(row.hours);
+      const periods: PeriodResult[] = ranges.map((p) => {
+        const t = tally(segments, clock, p.from, p.to, policy);
+        const outages = findOutages(segments, clock, p.from, p.to, policy);
+        const summary = summariseOutages(outages, t.upSeconds);
+        const pct = availabilityPercent(t, policy);
+        const counted = countedSeconds(t, policy);
+        const target = p.kind === 'exam' ? s.examTarget! : s.target;
+        const evaluated = evaluateTarget(target, { availabilityPercent: pct, ...summary });
+        // sanctions follow measured misses only; no data is not a measured miss
+        const reduction = priceReduction(evaluated.missed, sla.sanctions, s.subcontractor);
+        // but service time with nothing countable cannot show the target was met
+        if (pct === null && t.serviceSeconds > 0) {
+          evaluated.met = false;
+          evaluated.missed.unshift('availability');
+        }
+        return {
+          from: isoIn(p.from, zone),
+          to: isoIn(p.to, zone),
+          kind: p.kind,
+          ...(p.name ? { name: p.name } : {}),
+          serviceSeconds: t.serviceSeconds,
+          upSeconds: t.upSeconds,
+          downSeconds: t.downSeconds,
+          plannedSeconds: t.plannedSeconds,
+          unknownSeconds: t.unknownSeconds,
+          availabilityPercent: pct === null ? null : Math.round(pct * 10000) / 10000,
+          countedSeconds: counted.total,
+          countedUpSeconds: counted.up,
+          ...summary,
+          target: target.availability,
+          ...(target.maxOutages !== undefined ? { maxOutages: target.maxOutages } : {}),
+          ...(target.maxOutageMinutes !== undefined ? { maxOutageMinutes: target.maxOutageMinutes } : {}),
+          met: evaluated.met,
+          missed: evaluated.missed,
+          priceReductionPercent: reduction,
+          outageList: outages.map((o) => ({ start: isoIn(o.start, zone), end: isoIn(o.end, zone), serviceSeconds: o.serviceSeconds, state: o.state })),
+        };
+      });
+      services.push({
+        id: s.id,
+        ...(s.name ? { name: s.name } : {}),
+        group: row.group,
+        serviceHours: row.hours,
+        monitor: { host: s.monitor.host, service: s.monitor.service ?? null },
+        subcontractor: s.subcontractor ?? false,
+        periods,
+      });
+    }
+  }
+
+  return {
+    generatedAt: isoIn(now, zone),
+    sla: { file: opts.slaFile, customer: sla.parties?.customer?.name, provider: sla.parties?.provider?.name, timezone: zone },
+    range: { from: isoIn(from, zone), to: isoIn(to, zone), period },
+    policy: {
+      ...policy,
+      description: [
+        ...describePolicy(policy),
+        'Time while monitoring was not running (from a shutdown, or from the last logged line before an unannounced restart, until the next start) is unknown.',
+      ],
+    },
+    inputs: scan.inputs,
+    services,
+    ...(warnings.length ? { warnings } : {}),
+    met: services.every((s) => s.periods.every((p) => p.met)),
+  };
+}

@@ -1,0 +1,59 @@
+// Reporting periods: the report range split into weeks, months, quarters or years in the SLA's
+// zone (local midnights, so a month is a calendar month on both sides of a DST change), plus
+// exam periods as rows of their own.
+import { DateTime } from 'luxon';
+import { dateRangeInterval } from './calendar.ts';
+import type { DateRange } from './sla.ts';
+
+export type PeriodKind = 'week' | 'month' | 'quarter' | 'year' | 'whole';
+
+/** One report row's time range (epoch seconds, [from, to)). */
+export interface PeriodRange {
+  from: number;
+  to: number;
+  kind: 'regular' | 'exam';
+  /** exam period name */
+  name?: string;
+}
+
+const UNIT = { week: 'week', month: 'month', quarter: 'quarter', year: 'year' } as const;
+
+/** Split [from, to) at period boundaries in the zone; the first and last rows may be partial. */
+export function splitPeriods(from: number, to: number, zone: string, period: PeriodKind): PeriodRange[] {
+  if (to <= from) return [];
+  if (period === 'whole') return [{ from, to, kind: 'regular' }];
+  const unit = UNIT[period];
+  const out: PeriodRange[] = [];
+  let start = DateTime.fromSeconds(from, { zone });
+  while (start.toSeconds() < to) {
+    const next = start.startOf(unit).plus({ [`${unit}s`]: 1 });
+    const end = Math.min(to, Math.round(next.toSeconds()));
+    out.push({ from: Math.round(start.toSeconds()), to: end, kind: 'regular' });
+    start = next;
+  }
+  return out;
+}
+
+/** The start of the period containing t, and the end of the period containing t (epoch seconds). */
+export function periodBounds(t: number, zone: string, period: PeriodKind): { start: number; end: number } {
+  const unit = period === 'whole' ? 'day' : UNIT[period];
+  const dt = DateTime.fromSeconds(t, { zone }).startOf(unit);
+  return { start: Math.round(dt.toSeconds()), end: Math.round(dt.plus({ [`${unit}s`]: 1 }).toSeconds()) };
+}
+
+/** Exam periods that overlap [from, to), each clipped to it. */
+export function examPeriods(exams: DateRange[] | undefined, from: number, to: number, zone: string): PeriodRange[] {
+  const out: PeriodRange[] = [];
+  for (const e of exams ?? []) {
+    const iv = dateRangeInterval(e, zone);
+    const a = Math.max(iv.start, from);
+    const b = Math.min(iv.end, to);
+    if (b > a) out.push({ from: a, to: b, kind: 'exam', name: e.name });
+  }
+  return out;
+}
+
+/** ISO timestamp of epoch seconds in the zone, e.g. 2024-03-11T00:00:00.000+01:00. */
+export function isoIn(t: number, zone: string): string {
+  return DateTime.fromSeconds(t, { zone }).toISO() as string;
+}

@@ -1,0 +1,176 @@
+// The state timeline of one monitored subject (a Nagios host, or host + service): which state
+// it was in at each instant, and whether that instant was inside scheduled downtime.
+// Events are kept compactly (typed arrays) per subject; the timeline is built after sorting
+// them by time, stably, so out-of-order log lines are handled the same way every time.
+
+/** Monitoring states, host and service on one scale (a host UP is stored as OK). */
+export const State = {
+  OK: 0,
+  WARNING: 1,
+  CRITICAL: 2,
+  UNKNOWN: 3,
+  DOWN: 4,
+  UNREACHABLE: 5,
+  /** no state logged yet */
+  NODATA: 6,
+  /** the monitoring program was not running (shut down, crashed, gap in the logs) */
+  NOTRUNNING: 7,
+  /** an incident from the service desk's list (unplanned unavailability) */
+  INCIDENT: 8,
+} as const;
+export type StateCode = (typeof State)[keyof typeof State];
+
+/** Printable names of the states, by code. */
+export const STATE_NAMES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN', 'DOWN', 'UNREACHABLE', 'NODATA', 'NOTRUNNING', 'INCIDENT'] as const;
+export type StateName = (typeof STATE_NAMES)[number];
+
+/** Event codes stored per subject. HARD states are 0..5, SOFT states 8 + state. */
+export const Ev = {
+  SOFT: 8,
+  DOWNTIME_START: 16,
+  DOWNTIME_STOP: 17,
+  HOST_DOWNTIME_START: 18,
+  HOST_DOWNTIME_STOP: 19,
+  INCIDENT_START: 20,
+  INCIDENT_END: 21,
+  PLANNED_START: 22,
+  PLANNED_END: 23,
+  PROGRAM_START: 32,
+  PROGRAM_STOP: 33,
+} as const;
+
+/** A growable, compact list of (time, code) events in arrival order, stably sortable by time. */
+export class EventList {
+  times = new Float64Array(16);
+  codes = new Uint8Array(16);
+  length = 0;
+  /** false once an event arrives with a time earlier than the one before it */
+  inOrder = true;
+
+  /** Append one event (epoch seconds, event code). */
+  push(time: number, code: number): void {
+    if (this.length === this.times.length) {
+      const t = new Float64Array(this.length * 2);
+      t.set(this.times);
+      this.times = t;
+      const c = new Uint8Array(this.length * 2);
+      c.set(this.codes);
+      this.codes = c;
+    }
+    if (this.length && time < this.times[this.length - 1]) this.inOrder = false;
+    this.times[this.length] = time;
+    this.codes[this.length] = code;
+    this.length++;
+  }
+
+  /** Sort by time, keeping arrival order for equal times (a no-op when already in order). */
+  sort(): void {
+    if (this.inOrder) return;
+    const idx = Array.from({ length: this.length }, (_, i) => i);
+    idx.sort((a, b) => this.times[a] - this.times[b] || a - b);
+    const t = new Float64Array(this.times.length);
+    const c = new Uint8Array(this.codes.length);
+    idx.forEach((from, to) => {
+      t[to] = this.times[from];
+      c[to] = this.codes[from];
+    });
+    this.times = t;
+    this.codes = c;
+    this.inOrder = true;
+  }
+
+  /** Build a list from plain events (tests, incident lists). */
+  static of(events: [number, number][]): EventList {
+    const l = new EventList();
+    for (const [t, c] of events) l.push(t, c);
+    return l;
+  }
+}
+
+/** A stretch of time in one state; `planned` when inside scheduled downtime. */
+export interface Segment {
+  start: number;
+  end: number;
+  state: StateCode;
+  planned: boolean;
+}
+
+/** How to read the events into states. */
+export interface TimelineOptions {
+  /** count SOFT states as state changes (default: only HARD states count) */
+  softStates: 'ignore' | 'count';
+  /**
+   * Time while the monitoring program was not running: `unknown` (NOTRUNNING, our default) or
+   * `keep` the last state (avail.cgi's "assume states during program downtime").
+   */
+  notRunning?: 'unknown' | 'keep';
+  /** state assumed at the start of the range when none is known yet (avail.cgi's initial state) */
+  initialState?: StateCode;
+}
+
+/**
+ * The timeline of one subject inside [from, to): consecutive segments, merged when state and
+ * planned flag are equal. Events must be sorted (EventList.sort).
+ */
+export function buildTimeline(events: EventList, from: number, to: number, opts: TimelineOptions): Segment[] {
+  const out: Segment[] = [];
+  if (to <= from) return out;
+  const countSoft = opts.softStates === 'count';
+  const keepWhenStopped = opts.notRunning === 'keep';
+  let last: StateCode = State.NODATA;
+  let running = true;
+  let ownDowntime = false;
+  let hostDowntime = false;
+  let incidents = 0;
+  let plannedIncidents = 0;
+  let cursor = from;
+  let initialApplied = false;
+
+  const current = (): { state: StateCode; planned: boolean } => {
+    let state: StateCode = last;
+    if (incidents > 0) state = State.INCIDENT;
+    else if (!running && !keepWhenStopped && last !== State.NODATA) state = State.NOTRUNNING;
+    return { state, planned: ownDowntime || hostDowntime || plannedIncidents > 0 };
+  };
+  const emit = (until: number) => {
+    if (!initialApplied) {
+      initialApplied = true;
+      if (last === State.NODATA && opts.initialState !== undefined) last = opts.initialState;
+    }
+    const end = Math.min(until, to);
+    if (end <= cursor) return;
+    const { state, planned } = current();
+    const prev = out[out.length - 1];
+    if (prev && prev.end === cursor && prev.state === state && prev.planned === planned) prev.end = end;
+    else out.push({ start: cursor, end, state, planned });
+    cursor = end;
+  };
+
+  const n = events.length;
+  const times = events.times;
+  const codes = events.codes;
+  for (let i = 0; i < n; i++) {
+    const t = times[i];
+    if (t >= to) break;
+    if (t > cursor) emit(t);
+    const code = codes[i];
+    if (code < 6) last = code as StateCode;
+    else if (code >= Ev.SOFT && code < Ev.SOFT + 6) {
+      if (countSoft) last = (code - Ev.SOFT) as StateCode;
+    } else
+      switch (code) {
+        case Ev.DOWNTIME_START: ownDowntime = true; break;
+        case Ev.DOWNTIME_STOP: ownDowntime = false; break;
+        case Ev.HOST_DOWNTIME_START: hostDowntime = true; break;
+        case Ev.HOST_DOWNTIME_STOP: hostDowntime = false; break;
+        case Ev.INCIDENT_START: incidents++; break;
+        case Ev.INCIDENT_END: incidents = Math.max(0, incidents - 1); break;
+        case Ev.PLANNED_START: plannedIncidents++; break;
+        case Ev.PLANNED_END: plannedIncidents = Math.max(0, plannedIncidents - 1); break;
+        case Ev.PROGRAM_START: running = true; break;
+        case Ev.PROGRAM_STOP: running = false; break;
+      }
+  }
+  emit(to);
+  return out;
+}
