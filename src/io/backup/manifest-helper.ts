@@ -10,7 +10,7 @@ const SOURCE = readFileSync(new URL('./manifest_helper.py', import.meta.url), 'u
 export interface HelperCall {
   tool: string;
   repository: string;
-  mode: 'tar' | 'raw' | 'walk';
+  mode: 'tar' | 'raw' | 'walk' | 'rdiff-sizes';
   args: string[];
   /** command whose stdout the helper reads (the backup tool), run by the helper itself */
   producer?: string[];
@@ -61,4 +61,14 @@ export function requirePaths(tool: string, repository: string, snapshotId: strin
   const missing = paths.map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== '' && !have.has(p));
   if (missing.length > 0)
     throw new StepFailed(`${tool}: ${missing.map((p) => `\`${p}\``).join(', ')} not in snapshot ${snapshotId} of ${repository}`);
+}
+
+/** `user@host:/path`: a repository the tool reaches over SSH by itself. */
+export function isRemote(repository: string): boolean {
+  return /^[^/]+@[^:/]+:/.test(repository);
+}
+
+/** Chosen paths without leading or trailing slashes. */
+export function cleanPaths(paths: string[]): string[] {
+  return paths.map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== '');
 }

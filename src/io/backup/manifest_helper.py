@@ -8,7 +8,10 @@
 #        hash the raw stdout of PRODUCER as the content of one file N (restic dump of a single file).
 #   walk --root DIR [--paths JSON] [--no-hash] [--metadata FILE] [--skip NAME]
 #        walk a mirror (rsync, rdiff-backup) and hash files in parallel; with --metadata, owners,
-#        groups and modes come from rdiff-backup's mirror_metadata instead of the mirror's inodes.
+#        groups and modes come from rdiff-backup's mirror_metadata (of the increment --at EPOCH, data dir
+#        --metadata DIR) instead of the mirror's inodes, which may belong to the backup user.
+#   rdiff-sizes --metadata DIR --at EPOCH [--paths JSON]
+#        entries (no hashes) of an increment from the metadata alone: sizes for the free-space gate.
 #
 # Exit codes: 0 ok, 3 the producer failed or the stream is corrupt (message on stderr).
 import gzip
@@ -37,7 +40,7 @@ def fail(message, code=3):
 
 def parse_args(argv):
     opts = {"paths": [], "hash": True, "strip": "", "producer": None, "password": False,
-            "metadata": None, "skip": [], "root": None, "name": None}
+            "metadata": None, "skip": [], "root": None, "name": None, "at": None}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -216,12 +219,46 @@ def unquote_rdiff(name):
     return "".join(res)
 
 
-def read_rdiff_metadata(path, paths):
-    """mirror_metadata.<time>.snapshot(.gz): path -> {type, uid, gid, mode, target}"""
+def rdiff_time(stamp):
+    from datetime import datetime
+    if stamp.endswith("Z"):
+        stamp = stamp[:-1] + "+00:00"
+    # rdiff-backup may write `-` for `:` in times (--use-compatible-timestamps)
+    if "T" in stamp:
+        day, _, rest = stamp.partition("T")
+        clock, sign, zone = rest[:8], rest[8:9], rest[9:]
+        stamp = day + "T" + clock.replace("-", ":") + sign + zone.replace("-", ":")
+    return datetime.fromisoformat(stamp).timestamp()
+
+
+def rdiff_metadata_at(data_dir, at, paths):
+    """The metadata of the increment at time `at`: the nearest newer snapshot file with the diffs down to `at` applied."""
+    import re
+    found = []
+    for n in os.listdir(data_dir):
+        m = re.match(r"^mirror_metadata\.(.+)\.(snapshot|diff)(\.gz)?$", n)
+        if m:
+            found.append((rdiff_time(m.group(1)), m.group(2), os.path.join(data_dir, n)))
+    found.sort(key=lambda x: -x[0])
+    start = None
+    for i, (t, kind, p) in enumerate(found):
+        if kind == "snapshot" and t >= at - 0.5:
+            start = i
+    if start is None:
+        fail("no mirror_metadata snapshot at or after %s in %s" % (at, data_dir))
+    meta = read_rdiff_metadata(found[start][2], paths, {})
+    for t, kind, p in found[start + 1:]:
+        if t < at - 0.5:
+            break
+        read_rdiff_metadata(p, paths, meta)
+    return {k: v for k, v in meta.items() if v.get("type") != "none"}
+
+
+def read_rdiff_metadata(path, paths, meta):
+    """mirror_metadata.<time>.(snapshot|diff)(.gz) records over `meta`: path -> {type, uid, gid, mode, target, size}"""
     opener = gzip.open if path.endswith(".gz") else open
-    meta = {}
     cur = None
-    kinds = {"reg": "file", "dir": "dir", "sym": "symlink"}
+    kinds = {"reg": "file", "dir": "dir", "sym": "symlink", "None": "none"}
     with opener(path, "rb") as f:
         for raw in f:
             line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
@@ -247,6 +284,17 @@ def read_rdiff_metadata(path, paths):
     return meta
 
 
+def run_rdiff_sizes(opts):
+    """Bytes of the chosen paths in an increment, from rdiff-backup's metadata alone (no restore needed)."""
+    meta = rdiff_metadata_at(opts["metadata"], float(opts["at"]), opts["paths"])
+    for p in opts["paths"]:
+        if p not in meta:
+            fail("not in the backup: %s" % p)
+    for name, m in meta.items():
+        emit({"path": name, "type": m.get("type", "other"), "size": m.get("size", 0) if m.get("type") == "file" else 0,
+              "uid": m.get("uid", 0), "gid": m.get("gid", 0), "mode": m.get("mode", 0)})
+
+
 def hash_file(full):
     with open(full, "rb", buffering=0) as f:
         return hash_stream(f)
@@ -256,7 +304,7 @@ def run_walk(opts):
     root = opts["root"]
     if not os.path.isdir(root):
         fail("no such directory: %s" % root)
-    meta = read_rdiff_metadata(opts["metadata"], opts["paths"]) if opts["metadata"] else None
+    meta = rdiff_metadata_at(opts["metadata"], float(opts["at"]), opts["paths"]) if opts["metadata"] else None
     entries = []
     skip = set(opts["skip"])
 
@@ -317,7 +365,7 @@ def main():
     if len(sys.argv) < 2:
         fail("usage: manifest_helper tar|raw|walk ...", 2)
     opts = parse_args(sys.argv[2:])
-    {"tar": run_tar, "raw": run_raw, "walk": run_walk}.get(sys.argv[1], lambda o: fail("unknown mode", 2))(opts)
+    {"tar": run_tar, "raw": run_raw, "walk": run_walk, "rdiff-sizes": run_rdiff_sizes}.get(sys.argv[1], lambda o: fail("unknown mode", 2))(opts)
     out.flush()
 
 

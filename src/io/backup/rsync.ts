@@ -1,0 +1,107 @@
+// An rsync mirror: one snapshot (the mirror as it is now), restored with rsync keeping numeric owners, ACLs, xattrs.
+import { StepFailed } from '../../core/errors.ts';
+import { shq } from '../standby/types.ts';
+import { cleanPaths, isRemote, requirePaths, runHelper, totalBytes } from './manifest-helper.ts';
+import { parseVersion, runTool } from './tool-run.ts';
+import type { BackupAdapter, FileEntry } from './types.ts';
+
+const TOOL = 'rsync';
+/** The file a backup job touches when the mirror is complete; its mtime is the snapshot time. */
+export const SNAPSHOT_MARKER = '.continuity-snapshot';
+
+function join(repo: string, rel: string): string {
+  return repo.replace(/\/+$/, '') + '/' + rel;
+}
+
+/** The rsync adapter: the mirror is the only snapshot; its time is the marker's mtime, else the newest mtime. */
+export const rsyncAdapter: BackupAdapter = {
+  tool: TOOL,
+
+  async version(standby) {
+    const r = await runTool(standby, { tool: TOOL, action: 'ask the version of', repository: 'rsync', command: 'rsync --version' });
+    return parseVersion(TOOL, r.stdout);
+  },
+
+  async listSnapshots(standby, source) {
+    const repo = source.repository;
+    if (isRemote(repo)) {
+      // rsync lists the remote marker itself; its time is printed in the standby's local time
+      const r = await runTool(standby, {
+        tool: TOOL,
+        action: 'list',
+        repository: repo,
+        command: `rsync --list-only ${shq(join(repo, SNAPSHOT_MARKER))}`,
+      });
+      const m = /(\d{4})\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d)/.exec(r.stdout);
+      if (!m) throw new StepFailed(`rsync: no ${SNAPSHOT_MARKER} in ${repo}: cannot tell the mirror's time`);
+      const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
+      return [{ id: 'mirror', time: new Date(y, mo - 1, d, h, mi, s) }];
+    }
+    const r = await runTool(standby, {
+      tool: TOOL,
+      action: 'list',
+      repository: repo,
+      command:
+        `cd ${shq(repo)} || exit 3; if [ -e ${SNAPSHOT_MARKER} ]; then stat -c %Y ${SNAPSHOT_MARKER}; ` +
+        `else find . -printf '%T@\\n' | sort -n | tail -n 1; fi`,
+    });
+    const seconds = Number(r.stdout.trim());
+    if (!Number.isFinite(seconds) || r.stdout.trim() === '') throw new StepFailed(`rsync: ${repo} is empty: no mirror to restore`);
+    return [{ id: 'mirror', time: new Date(seconds * 1000) }];
+  },
+
+  async snapshotBytes(standby, source, snapshot) {
+    if (!isRemote(source.repository)) {
+      const entries = await runHelper(standby, {
+        tool: TOOL,
+        repository: source.repository,
+        mode: 'walk',
+        args: ['--root', source.repository, '--paths', JSON.stringify(source.paths), '--skip', SNAPSHOT_MARKER, '--no-hash'],
+      });
+      requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
+      return totalBytes(entries);
+    }
+    // remote mirror: rsync's own count (symlink targets' lengths included)
+    const paths = cleanPaths(source.paths);
+    const from = paths.length ? paths.map((p) => join(source.repository, './' + p)) : [join(source.repository, './')];
+    const r = await runTool(standby, {
+      tool: TOOL,
+      action: 'measure',
+      repository: source.repository,
+      command: `rsync -a --relative --dry-run --stats --exclude=/${SNAPSHOT_MARKER} ${from.map(shq).join(' ')} /nonexistent-continuity-target/`,
+    });
+    const m = /Total file size: ([\d,.]+) bytes/.exec(r.stdout);
+    if (!m) throw new StepFailed(`rsync: could not read the size of ${source.repository} from rsync --stats`);
+    return Number(m[1].replace(/[,.]/g, ''));
+  },
+
+  async restore(standby, source, _snapshot, target, options) {
+    const paths = cleanPaths(source.paths);
+    const from = paths.length ? paths.map((p) => join(source.repository, './' + p)) : [join(source.repository, './')];
+    options.onProgress?.({ message: `copying from ${source.repository}` });
+    await runTool(standby, {
+      tool: TOOL,
+      action: 'restore from',
+      repository: source.repository,
+      command:
+        `mkdir -p ${shq(target)} && rsync -aHAX --numeric-ids --relative --exclude=/${SNAPSHOT_MARKER} ` +
+        `${from.map(shq).join(' ')} ${shq(target.replace(/\/+$/, '') + '/')}`,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+  },
+
+  async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
+    if (isRemote(source.repository))
+      throw new StepFailed(`rsync: reading ${source.repository}'s manifest needs the mirror mounted on the standby, not reached over SSH`);
+    const entries = await runHelper(standby, {
+      tool: TOOL,
+      repository: source.repository,
+      mode: 'walk',
+      args: ['--root', source.repository, '--paths', JSON.stringify(source.paths), '--skip', SNAPSHOT_MARKER],
+    });
+    requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
+    yield* entries;
+  },
+};
+
