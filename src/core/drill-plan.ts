@@ -75,9 +75,9 @@ export function isProductionHost(host: string, production: string[] = []): boole
   });
 }
 
-/** File name of a drill's journal: `<site>-<UTC start, compact>.json`, sortable by time. */
+/** File name of a drill's journal: `<site>-<UTC start, compact, with ms>.json` (`nordby-20261126T084709.123Z.json`), sortable by time. */
 export function journalFileName(site: string, startedAt: string): string {
-  return `${site}-${startedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`;
+  return `${site}-${startedAt.replace(/[-:]/g, '')}.json`;
 }
 
 /** Human-readable duration for reports: `1 h 02 min`, `4 min 05 s`, `12.3 s`. */
