@@ -106,7 +106,9 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
     last = last === null ? inc.end : Math.max(last, inc.end);
   }
   const { from, to } = reportRange(opts, zone, period, { first, last });
-  const until = Math.min(to, Math.max(from, now));
+  // Service time after the clock has not happened yet, unless the logs go beyond the clock
+  // (then the clock of the machine making the report is the thing that is wrong).
+  const until = last !== null && last > now ? to : Math.min(to, Math.max(from, now));
 
   const clocks = new Map<string, ServiceClock>();
   const clockFor = (hours: string) => {
@@ -119,7 +121,7 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
   };
 
   const warnings: string[] = [];
-  if (now < to) warnings.push(`The range ends after the report was made (${isoIn(now, zone)}): service time after that is not counted yet.`);
+  if (until < to) warnings.push(`The range ends after the report was made (${isoIn(now, zone)}): service time after that is not counted yet.`);
   const services: ServiceResult[] = [];
   for (const s of sla.services) {
     const key = subjectKey({ host: s.monitor.host, service: s.monitor.service });

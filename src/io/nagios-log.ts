@@ -44,8 +44,6 @@ export function subjectKey(s: Subject): string {
   return s.service === undefined ? s.host : `${s.host};${s.service}`;
 }
 
-// The byte form (latin1 of UTF-8) the parser decodes names to, so lines never need UTF-8 decoding.
-const bytesKey = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 
 const enc = (s: string) => Buffer.from(s, 'latin1');
 const P = {
@@ -123,30 +121,65 @@ function downtimeAction(buf: Buffer, a: number, b: number): number {
 const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
 const CTIME = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
 
-/** The subjects asked for, indexed the way the parser looks them up. */
+/** One name the parser looks up: a host (its own list, and every list that sees its downtime) or `host;service`. */
+interface WantedEntry {
+  bytes: Buffer;
+  own?: EventList;
+  downtime: EventList[];
+  seen: boolean;
+}
+
+/** FNV-1a over bytes [a, b). */
+function hashBytes(buf: Buffer, a: number, b: number): number {
+  let h = 0x811c9dc5;
+  for (let i = a; i < b; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  return h >>> 0;
+}
+
+/** The subjects asked for, indexed by a hash of their names' bytes, so lookups decode nothing. */
 class Wanted {
-  /** byte-form host → its own list (if asked for) and every list that sees its downtime */
-  readonly hosts = new Map<string, { own?: EventList; downtime: EventList[] }>();
-  /** byte-form `host;service` → list */
-  readonly services = new Map<string, EventList>();
+  private readonly index = new Map<number, WantedEntry[]>();
   readonly all: EventList[] = [];
-  readonly byKey = new Map<string, EventList>();
-  readonly seenBytes = new Set<string>();
+  readonly byKey = new Map<string, { list: EventList; entry: WantedEntry }>();
 
   constructor(subjects: Subject[]) {
     for (const s of subjects) {
       const key = subjectKey(s);
       if (this.byKey.has(key)) continue;
       const list = new EventList();
-      this.byKey.set(key, list);
       this.all.push(list);
-      const h = bytesKey(s.host);
-      let entry = this.hosts.get(h);
-      if (!entry) this.hosts.set(h, (entry = { downtime: [] }));
-      entry.downtime.push(list);
-      if (s.service === undefined) entry.own = list;
-      else this.services.set(`${h};${bytesKey(s.service)}`, list);
+      const host = this.entry(Buffer.from(s.host, 'utf8'));
+      host.downtime.push(list);
+      let entry = host;
+      if (s.service === undefined) host.own = list;
+      else {
+        entry = this.entry(Buffer.from(`${s.host};${s.service}`, 'utf8'));
+        entry.own = list;
+      }
+      this.byKey.set(key, { list, entry });
     }
+  }
+
+  private entry(bytes: Buffer): WantedEntry {
+    const h = hashBytes(bytes, 0, bytes.length);
+    let bucket = this.index.get(h);
+    if (!bucket) this.index.set(h, (bucket = []));
+    let e = bucket.find((x) => x.bytes.equals(bytes));
+    if (!e) bucket.push((e = { bytes, downtime: [], seen: false }));
+    return e;
+  }
+
+  /** The entry whose name is the bytes [a, b) of buf, if asked for. */
+  lookup(buf: Buffer, a: number, b: number): WantedEntry | undefined {
+    const bucket = this.index.get(hashBytes(buf, a, b));
+    if (!bucket) return undefined;
+    const n = b - a;
+    outer: for (const e of bucket) {
+      if (e.bytes.length !== n) continue;
+      for (let i = 0; i < n; i++) if (e.bytes[i] !== buf[a + i]) continue outer;
+      return e;
+    }
+    return undefined;
   }
 }
 
@@ -189,11 +222,11 @@ class Scanner {
     }
     p++; // ]
     if (buf[p] === 0x20) p++;
+    // the latest time logged before this line: where an unannounced restart's gap begins
+    const previous = this.sawLine ? this.maxTime : t;
+    this.sawLine = true;
     if (t > this.maxTime) this.maxTime = t;
     if (t < this.minTime) this.minTime = t;
-    const hadLine = this.sawLine;
-    this.sawLine = true;
-    const previous = hadLine ? this.maxTime : t;
 
     switch (buf[p]) {
       case 0x53: // S
@@ -264,10 +297,10 @@ class Scanner {
     if (state < 0) return `${what}: expected host state UP, DOWN or UNREACHABLE, got \`${buf.toString('latin1', s1 + 1, s2)}\``;
     const type = stateType(buf, s2 + 1, s3);
     if (type < 0) return `${what}: expected HARD or SOFT, got \`${buf.toString('latin1', s2 + 1, s3)}\``;
-    const entry = this.wanted.hosts.get(buf.toString('latin1', p, s1));
+    const entry = this.wanted.lookup(buf, p, s1);
     if (entry?.own) {
       entry.own.push(t, state + type);
-      this.wanted.seenBytes.add(buf.toString('latin1', p, s1));
+      entry.seen = true;
     }
     return null;
   }
@@ -285,11 +318,10 @@ class Scanner {
     if (state < 0) return `${what}: expected service state OK, WARNING, CRITICAL or UNKNOWN, got \`${buf.toString('latin1', s2 + 1, s3)}\``;
     const type = stateType(buf, s3 + 1, s4);
     if (type < 0) return `${what}: expected HARD or SOFT, got \`${buf.toString('latin1', s3 + 1, s4)}\``;
-    const key = buf.toString('latin1', p, s2);
-    const list = this.wanted.services.get(key);
-    if (list) {
-      list.push(t, state + type);
-      this.wanted.seenBytes.add(key);
+    const entry = this.wanted.lookup(buf, p, s2);
+    if (entry?.own) {
+      entry.own.push(t, state + type);
+      entry.seen = true;
     }
     return null;
   }
@@ -301,7 +333,7 @@ class Scanner {
     if (s2 < 0 || s2 > end) s2 = end;
     const action = downtimeAction(buf, s1 + 1, s2);
     if (action < 0) return `HOST DOWNTIME ALERT: expected STARTED, STOPPED or CANCELLED, got \`${buf.toString('latin1', s1 + 1, s2)}\``;
-    const entry = this.wanted.hosts.get(buf.toString('latin1', p, s1));
+    const entry = this.wanted.lookup(buf, p, s1);
     if (entry) {
       for (const l of entry.downtime) {
         if (l === entry.own) l.push(t, action ? Ev.DOWNTIME_STOP : Ev.DOWNTIME_START);
@@ -319,8 +351,7 @@ class Scanner {
     if (s3 < 0 || s3 > end) s3 = end;
     const action = downtimeAction(buf, s2 + 1, s3);
     if (action < 0) return `SERVICE DOWNTIME ALERT: expected STARTED, STOPPED or CANCELLED, got \`${buf.toString('latin1', s2 + 1, s3)}\``;
-    const list = this.wanted.services.get(buf.toString('latin1', p, s2));
-    list?.push(t, action ? Ev.DOWNTIME_STOP : Ev.DOWNTIME_START);
+    this.wanted.lookup(buf, p, s2)?.own?.push(t, action ? Ev.DOWNTIME_STOP : Ev.DOWNTIME_START);
     return null;
   }
 }
@@ -465,13 +496,10 @@ export async function scanLogs(files: string[], subjects: Subject[], opts: ScanO
 
   const events = new Map<string, EventList>();
   const seen = new Set<string>();
-  for (const s of subjects) {
-    const key = subjectKey(s);
-    const list = wanted.byKey.get(key)!;
+  for (const [key, { list, entry }] of wanted.byKey) {
     list.sort();
     events.set(key, list);
-    const b = s.service === undefined ? bytesKey(s.host) : `${bytesKey(s.host)};${bytesKey(s.service)}`;
-    if (wanted.seenBytes.has(b)) seen.add(key);
+    if (entry.seen) seen.add(key);
   }
   return {
     events,

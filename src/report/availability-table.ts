@@ -13,7 +13,11 @@ export function duration(seconds: number): string {
 
 function label(p: PeriodResult): string {
   const day = (iso: string) => iso.slice(0, 10);
-  return p.kind === 'exam' ? `${p.name ?? 'exam'} ${day(p.from)}..${day(p.to)}` : `${day(p.from)}..${day(p.to)}`;
+  if (p.kind !== 'exam') return `${day(p.from)}..${day(p.to)}`;
+  // exam periods are written with inclusive dates in the SLA; show them the same way
+  const last = new Date(`${day(p.to)}T00:00:00Z`);
+  last.setUTCDate(last.getUTCDate() - 1);
+  return `${p.name ?? 'exam'} ${day(p.from)}..${last.toISOString().slice(0, 10)}`;
 }
 
 function table(rows: string[][]): string {
@@ -25,7 +29,7 @@ function table(rows: string[][]): string {
 export function render(report: AvailabilityReport): string {
   const out: string[] = [];
   const parties = [report.sla.customer, report.sla.provider].filter(Boolean).join(' / ');
-  out.push(`Availability ${report.range.from.slice(0, 10)} .. ${report.range.to.slice(0, 10)} (${report.range.period}, ${report.sla.timezone})${parties ? `  ${parties}` : ''}`);
+  out.push(`Availability ${report.range.from.slice(0, 10)} .. ${report.range.to.slice(0, 10)} (to exclusive; ${report.range.period}, ${report.sla.timezone})${parties ? `  ${parties}` : ''}`);
   for (const s of report.services) {
     out.push('');
     const who = s.monitor.service ? `${s.monitor.host}/${s.monitor.service}` : s.monitor.host;
