@@ -1,6 +1,7 @@
 // The adapter for a site's `backup.tool`.
 import { ConfigError } from '../../core/errors.ts';
 import type { BackupToolName } from '../../core/site.ts';
+import { rdiffBackupAdapter } from './rdiff-backup.ts';
 import { rsyncAdapter } from './rsync.ts';
 import { tarAdapter } from './tar.ts';
 import type { BackupAdapter } from './types.ts';
@@ -8,6 +9,7 @@ import type { BackupAdapter } from './types.ts';
 const ADAPTERS: Partial<Record<BackupToolName, BackupAdapter>> = {
   tar: tarAdapter,
   rsync: rsyncAdapter,
+  'rdiff-backup': rdiffBackupAdapter,
 };
 
 /** The adapter that drives `tool`; a tool without one is a configuration error. */

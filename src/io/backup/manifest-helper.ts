@@ -20,12 +20,15 @@ export interface HelperCall {
   signal?: AbortSignal;
 }
 
-/** The shell command line that runs the helper on the standby. */
-export function helperCommand(call: Pick<HelperCall, 'mode' | 'args' | 'producer' | 'secret'>): string {
-  const argv = [call.mode, ...call.args, ...(call.secret !== undefined ? ['--password-stdin'] : [])];
+/** The shell command line that runs the helper on the standby; `shellArgs` are words already quoted for the shell. */
+export function helperCommand(call: Pick<HelperCall, 'mode' | 'args' | 'producer' | 'secret'> & { shellArgs?: string }): string {
+  const argv = [...call.args, ...(call.secret !== undefined ? ['--password-stdin'] : [])];
   if (call.producer) argv.push('--', ...call.producer);
   // the system python first: a pyenv shim in PATH costs a second per call
-  return `P=python3; [ -x /usr/bin/python3 ] && P=/usr/bin/python3; "$P" -c ${shq(SOURCE)} ${argv.map(shq).join(' ')}`;
+  return (
+    `P=python3; [ -x /usr/bin/python3 ] && P=/usr/bin/python3; "$P" -c ${shq(SOURCE)} ${call.mode}` +
+    `${call.shellArgs ? ' ' + call.shellArgs : ''} ${argv.map(shq).join(' ')}`
+  );
 }
 
 /** Run the helper on the standby and parse its JSON lines. */

@@ -51,7 +51,7 @@ def parse_args(argv):
             opts["hash"] = False
         elif a == "--password-stdin":
             opts["password"] = True
-        elif a in ("--strip", "--paths", "--metadata", "--skip", "--root", "--name"):
+        elif a in ("--strip", "--paths", "--metadata", "--skip", "--root", "--name", "--at"):
             i += 1
             v = argv[i]
             if a == "--paths":

@@ -16,6 +16,8 @@ export interface ToolCall {
   timeoutMs?: number;
   signal?: AbortSignal;
   onStdout?: (chunk: string) => void;
+  /** exit codes that mean success besides 0 (rdiff-backup exits 2 for warnings such as a read-only restore.log) */
+  okExitCodes?: number[];
 }
 
 /** Replace every occurrence of the secret (and its trimmed form) by `***`. */
@@ -63,7 +65,7 @@ export async function runTool(standby: Standby, call: ToolCall): Promise<ExecRes
       exitCode: r.exitCode,
       stderr: clean.stderr,
     });
-  if (r.exitCode !== 0)
+  if (r.exitCode !== 0 && !(r.exitCode !== null && call.okExitCodes?.includes(r.exitCode)))
     throw new StepFailed(
       `${call.tool}: could not ${call.action} ${call.repository} (exit ${r.exitCode}): ${tail(clean.stderr) || 'no message'}`,
       { exitCode: r.exitCode, stderr: clean.stderr },
