@@ -1,17 +1,16 @@
-// The two things a drill needs from other modules by name: the adapter for a backup tool and an SSH
-// standby. Loaded lazily (and by path, so this file type-checks before those modules land).
+// The two things a drill needs from other modules: the adapter for a backup tool and an SSH standby,
+// loaded lazily (the SSH opener by path, so this file type-checks before that module lands).
 import { ConfigError } from '../core/errors.ts';
 import type { BackupToolName, Site } from '../core/site.ts';
 import type { BackupAdapter } from '../io/backup/types.ts';
 import type { Standby } from '../io/standby/types.ts';
 
-const BACKUP_INDEX = '../io/backup/index.ts';
 const STANDBY_OPEN = '../io/standby/open.ts';
 
 /** The adapter for a backup tool (`adapterFor` of src/io/backup/index.ts). */
 export async function loadAdapter(tool: BackupToolName): Promise<BackupAdapter> {
-  const mod = (await import(BACKUP_INDEX)) as { adapterFor(tool: BackupToolName): BackupAdapter };
-  return mod.adapterFor(tool);
+  const { adapterFor } = await import('../io/backup/index.ts');
+  return adapterFor(tool);
 }
 
 /** An SSH standby for the site, host key checked (`openStandby` of src/io/standby/open.ts). */

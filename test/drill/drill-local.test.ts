@@ -1,0 +1,228 @@
+// Whole drills onto a local standby with real backups made by each real tool: the restored bytes,
+// owners and modes are checked, the journal on disk tells the truth, and a faulty restore is caught.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CHOSEN, PASSWORD, hashRepository, makeBackups, treeOf, type Backups, type Tool } from '../support/backup-fixtures.ts';
+import { needTool } from '../support/tools.ts';
+import { runDrill, type DrillEvent } from '../../src/app/run-drill.ts';
+import { adapterFor } from '../../src/io/backup/index.ts';
+import type { BackupAdapter } from '../../src/io/backup/types.ts';
+import type { Journal } from '../../src/core/journal.ts';
+import { AT_V2, writeSite } from './site-fixture.ts';
+
+const TOOLS: Tool[] = ['tar', 'rsync', 'rdiff-backup', 'restic', 'borg'];
+const BIN: Record<Tool, string> = { tar: 'tar', rsync: 'rsync', 'rdiff-backup': 'rdiff-backup', restic: 'restic', borg: 'borg' };
+const present = TOOLS.filter((t) => needTool(BIN[t]));
+
+let b: Backups;
+let work: string;
+let passwordFile: string;
+
+beforeAll(() => {
+  b = makeBackups(present);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-drill-'));
+  passwordFile = path.join(work, 'repo-pass');
+  fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+});
+afterAll(() => {
+  b?.cleanup();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+function repoFor(tool: Tool): string {
+  return tool === 'tar' ? b.repos['tar.gz']! : b.repos[tool]!;
+}
+
+function site(tool: Tool, name: string, extra: Partial<Parameters<typeof writeSite>[1]> = {}): { file: string; dir: string } {
+  const dir = path.join(work, name);
+  const file = writeSite(dir, { tool, repository: repoFor(tool), ...(tool === 'restic' || tool === 'borg' ? { passwordFile } : {}), ...extra });
+  return { file, dir };
+}
+
+function collector() {
+  const events: DrillEvent[] = [];
+  return { events, output: { event: (e: DrillEvent) => events.push(e) } };
+}
+
+const filesUnder = (root: string) => [...treeOf(root, CHOSEN).values()].filter((e) => e.type === 'file');
+
+describe.each(present)('a full drill with %s onto a local standby', (tool) => {
+  it('passes, verifies every restored file, cleans up, and never changes the repository', async () => {
+    const { file, dir } = site(tool, `full-${tool}`);
+    const before = hashRepository(repoFor(tool));
+    const { events, output } = collector();
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals'), output });
+    const j = r.journal;
+    expect(j.phases.map((p) => `${p.name}:${p.status}`), JSON.stringify(j.phases, null, 1)).toEqual([
+      'preflight:passed',
+      'restore:passed',
+      'verify:passed',
+      'services:passed',
+      'cleanup:passed',
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(j.status).toBe('passed');
+    expect(j.backup.snapshotTime).toBe('2026-11-25T02:00:00.000Z');
+    expect(j.rpo).toEqual({ targetSeconds: 86400, backupAgeSeconds: 3600, met: true });
+    expect(j.rto.met).toBe(true);
+    expect(j.rto.actualSeconds).toBeGreaterThan(0);
+    // every file of the second backup was compared
+    const expected = filesUnder(b.expected.v2);
+    expect(j.verification).toMatchObject({ files: expected.length, bytes: expected.reduce((a, e) => a + e.size, 0), mismatches: 0, missing: 0, extra: 0, permissionMismatches: 0, exposedHomes: 0 });
+    expect(j.restore!.bytesPerSecond).toBeGreaterThan(0);
+    expect(j.restore!.projectedSeconds).toBeGreaterThan(0);
+    // the standby is clean again and unlocked; the repository is untouched
+    expect(fs.readdirSync(path.join(dir, 'standby', 'srv'))).toEqual([]);
+    expect(hashRepository(repoFor(tool))).toBe(before);
+    // the journal on disk is the journal returned
+    expect(JSON.parse(fs.readFileSync(r.journalFile!, 'utf8'))).toEqual(j);
+    // the repository password never shows up
+    expect(fs.readFileSync(r.journalFile!, 'utf8')).not.toContain(PASSWORD);
+    expect(JSON.stringify(events)).not.toContain(PASSWORD);
+  });
+});
+
+/** The real tar adapter, with a restore that goes wrong in one specific way after the real restore. */
+function faultyRestore(tamper: (root: string) => void): BackupAdapter {
+  const real = adapterFor('tar');
+  return {
+    ...real,
+    version: (s) => real.version(s),
+    listSnapshots: (s, src) => real.listSnapshots(s, src),
+    snapshotBytes: (s, src, snap) => real.snapshotBytes(s, src, snap),
+    manifest: (s, src, snap) => real.manifest(s, src, snap),
+    async restore(standby, source, snapshot, target, options) {
+      await real.restore(standby, source, snapshot, target, options);
+      tamper(target);
+    },
+  };
+}
+
+describe('verification catches a faulty restore (real tar restore, then one thing goes wrong)', () => {
+  const cases: { name: string; tamper: (root: string) => void; path: string; kind: string; counts: Partial<NonNullable<Journal['verification']>> }[] = [
+    {
+      name: 'a changed file (same size)',
+      tamper: (root) => {
+        const f = path.join(root, 'skole/tjener/home0/elev01/notater.txt');
+        const buf = fs.readFileSync(f);
+        buf[0] ^= 1;
+        fs.writeFileSync(f, buf);
+      },
+      path: 'skole/tjener/home0/elev01/notater.txt',
+      kind: 'content',
+      counts: { mismatches: 1, missing: 0, extra: 0, permissionMismatches: 0 },
+    },
+    {
+      name: 'a missing file',
+      tamper: (root) => fs.rmSync(path.join(root, 'etc/hosts')),
+      path: 'etc/hosts',
+      kind: 'missing',
+      counts: { mismatches: 0, missing: 1, extra: 0, permissionMismatches: 0 },
+    },
+    {
+      name: 'an extra file',
+      tamper: (root) => fs.writeFileSync(path.join(root, 'etc/planted'), 'x', { mode: 0o600 }),
+      path: 'etc/planted',
+      kind: 'extra',
+      counts: { mismatches: 0, missing: 0, extra: 1, permissionMismatches: 0 },
+    },
+    {
+      name: 'a permission change',
+      tamper: (root) => fs.chmodSync(path.join(root, 'etc/shadow'), 0o644),
+      path: 'etc/shadow',
+      kind: 'mode',
+      counts: { mismatches: 0, missing: 0, extra: 0, permissionMismatches: 1, exposedHomes: 0 },
+    },
+    {
+      name: "a pupil's home made world-readable",
+      tamper: (root) => {
+        const home = path.join(root, 'skole/tjener/home0/elev02');
+        fs.chmodSync(home, 0o755);
+        fs.chmodSync(path.join(home, 'prosjekt/rapport.md'), 0o644);
+      },
+      path: 'skole/tjener/home0/elev02',
+      kind: 'exposed-home',
+      counts: { mismatches: 0, missing: 0, extra: 0, permissionMismatches: 2, exposedHomes: 1 },
+    },
+  ];
+  it.each(cases)('$name: the drill fails, naming the file', async (c) => {
+    needTool('tar');
+    const { file, dir } = site('tar', `fault-${c.kind}`);
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals'), adapter: faultyRestore(c.tamper) });
+    expect(r.exitCode).toBe(1);
+    expect(r.journal.status).toBe('failed');
+    const verify = r.journal.phases.find((p) => p.name === 'verify')!;
+    expect(verify.status).toBe('failed');
+    expect(verify.detail).toContain(c.path);
+    expect(r.journal.verification).toMatchObject(c.counts);
+    expect(r.journal.verification!.problems).toContainEqual(expect.objectContaining({ path: c.path, kind: c.kind }));
+    // the RTO is not met when the data is wrong, even though the clock was fine
+    expect(r.journal.rto.met).toBe(false);
+    // cleanup still ran
+    expect(r.journal.phases.at(-1)).toMatchObject({ name: 'cleanup', status: 'passed' });
+    expect(fs.readdirSync(path.join(dir, 'standby', 'srv'))).toEqual([]);
+  });
+});
+
+describe('the journal', () => {
+  it('is on disk, complete JSON, after every phase, and never half-written while the drill runs', async () => {
+    needTool('tar');
+    const { file, dir } = site('tar', 'journal-atomic');
+    const journalDir = path.join(dir, 'journals');
+    const seen: { phase: string; onDisk: Journal }[] = [];
+    let journalFile: string | undefined;
+    let reads = 0;
+    let stop = false;
+    const poll = (async () => {
+      while (!stop) {
+        if (journalFile && fs.existsSync(journalFile)) {
+          JSON.parse(fs.readFileSync(journalFile, 'utf8')); // throws on a torn file
+          reads++;
+        }
+        await new Promise((res) => setImmediate(res));
+      }
+    })();
+    const r = await runDrill({
+      siteFile: file,
+      at: AT_V2,
+      journalDir,
+      output: {
+        event: (e) => {
+          if (e.type === 'start') journalFile = e.journalFile;
+          if (e.type === 'phase-end' && e.status !== 'skipped')
+            seen.push({ phase: e.phase, onDisk: JSON.parse(fs.readFileSync(journalFile!, 'utf8')) as Journal });
+        },
+      },
+    });
+    stop = true;
+    await poll;
+    expect(r.exitCode).toBe(0);
+    expect(reads).toBeGreaterThan(10);
+    expect(seen.map((s) => s.phase)).toEqual(['preflight', 'restore', 'verify', 'services', 'cleanup']);
+    for (const [i, s] of seen.entries()) {
+      expect(s.onDisk.status).toBe('running');
+      expect(s.onDisk.phases).toHaveLength(i + 1);
+      expect(s.onDisk.phases[i]).toMatchObject({ name: s.phase, status: 'passed' });
+    }
+    // the final file is the finished journal, and no temp file is left behind
+    expect(JSON.parse(fs.readFileSync(r.journalFile!, 'utf8')).status).toBe('passed');
+    expect(fs.readdirSync(journalDir)).toEqual([path.basename(r.journalFile!)]);
+  });
+});
+
+describe('--dry-run', () => {
+  it('checks the gates and writes nothing: no journal, no lock, no restore root', async () => {
+    needTool('tar');
+    const { file, dir } = site('tar', 'dry-run');
+    fs.mkdirSync(path.join(dir, 'standby'), { recursive: true });
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals'), dryRun: true });
+    expect(r.exitCode).toBe(0);
+    expect(r.journalFile).toBeUndefined();
+    expect(r.journal.phases.map((p) => `${p.name}:${p.status}`)).toEqual(['preflight:passed', 'restore:skipped', 'verify:skipped', 'services:skipped', 'cleanup:skipped']);
+    expect(r.journal.phases[0].checks!.map((c) => c.name)).toContain('free space');
+    expect(fs.existsSync(path.join(dir, 'journals'))).toBe(false);
+    expect(fs.readdirSync(path.join(dir, 'standby'))).toEqual([]);
+  });
+});
