@@ -15,7 +15,7 @@ export async function generateYearLog(out: string, hosts = 200, services = 10, d
     const text = buf.join('');
     buf = [];
     bytes += Buffer.byteLength(text);
-    if (!ws.write(text)) await new Promise((r) => ws.once('drain', r));
+    if (!ws.write(text)) await new Promise<void>((r) => ws.once('drain', () => r()));
   };
   const line = (t: number, s: string) => {
     buf.push(`[${t}] ${s}\n`);
