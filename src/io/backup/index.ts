@@ -2,6 +2,7 @@
 import { ConfigError } from '../../core/errors.ts';
 import type { BackupToolName } from '../../core/site.ts';
 import { rdiffBackupAdapter } from './rdiff-backup.ts';
+import { resticAdapter } from './restic.ts';
 import { rsyncAdapter } from './rsync.ts';
 import { tarAdapter } from './tar.ts';
 import type { BackupAdapter } from './types.ts';
@@ -10,6 +11,7 @@ const ADAPTERS: Partial<Record<BackupToolName, BackupAdapter>> = {
   tar: tarAdapter,
   rsync: rsyncAdapter,
   'rdiff-backup': rdiffBackupAdapter,
+  restic: resticAdapter,
 };
 
 /** The adapter that drives `tool`; a tool without one is a configuration error. */
