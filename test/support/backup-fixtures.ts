@@ -145,6 +145,7 @@ function backup(tool: Tool, src: string, b: Backups, version: 'v1' | 'v2'): void
         BORG_BASE_DIR: path.join(b.dir, 'cache', 'borg'),
         TZ: 'UTC',
       };
+      fs.mkdirSync(path.dirname(repo), { recursive: true });
       if (!fs.existsSync(repo)) run('borg', ['init', '-e', 'repokey', repo], { env });
       run('borg', ['create', '--timestamp', time.toISOString().slice(0, 19), `${repo}::tjener-${stamp}`, 'skole', 'etc'], {
         cwd: src,

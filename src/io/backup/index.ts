@@ -2,6 +2,7 @@
 import { ConfigError } from '../../core/errors.ts';
 import type { BackupToolName } from '../../core/site.ts';
 import { rdiffBackupAdapter } from './rdiff-backup.ts';
+import { borgAdapter } from './borg.ts';
 import { resticAdapter } from './restic.ts';
 import { rsyncAdapter } from './rsync.ts';
 import { tarAdapter } from './tar.ts';
@@ -12,6 +13,7 @@ const ADAPTERS: Partial<Record<BackupToolName, BackupAdapter>> = {
   rsync: rsyncAdapter,
   'rdiff-backup': rdiffBackupAdapter,
   restic: resticAdapter,
+  borg: borgAdapter,
 };
 
 /** The adapter that drives `tool`; a tool without one is a configuration error. */

@@ -1,0 +1,95 @@
+// borg repositories: read with --bypass-lock, caches outside the repository, the passphrase on stdin only.
+import { StepFailed } from '../../core/errors.ts';
+import { shq, type Standby } from '../standby/types.ts';
+import { cleanPaths, requirePaths, runHelper } from './manifest-helper.ts';
+import { parseVersion, runTool } from './tool-run.ts';
+import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
+
+const TOOL = 'borg';
+
+/** borg with its passphrase read from stdin (BORG_PASSCOMMAND=cat), its cache/config/security dirs out of the repository, UTC times. */
+function base(): string[] {
+  return [
+    'env', '-u', 'BORG_PASSPHRASE', '-u', 'BORG_PASSPHRASE_FD', 'BORG_PASSCOMMAND=cat',
+    'BORG_BASE_DIR=/var/tmp/continuity-borg', 'BORG_RELOCATED_REPO_ACCESS_IS_OK=yes', 'TZ=UTC', 'borg',
+  ];
+}
+
+function needPassword(source: BackupSource): string {
+  if (source.password === undefined) throw new StepFailed(`borg: ${source.repository} needs a passphrase (backup.passwordFile)`);
+  return source.password;
+}
+
+function archive(source: BackupSource, snapshot: Snapshot): string {
+  return `${source.repository}::${snapshot.id}`;
+}
+
+async function borg(standby: Standby, source: BackupSource, action: string, args: string[], extra: { cwd?: string; timeoutMs?: number; signal?: AbortSignal } = {}) {
+  const cmd = [...base(), ...args].map(shq).join(' ');
+  return runTool(standby, {
+    tool: TOOL,
+    action,
+    repository: source.repository,
+    command: extra.cwd ? `mkdir -p ${shq(extra.cwd)} && cd ${shq(extra.cwd)} && ${cmd}` : cmd,
+    secret: needPassword(source),
+    timeoutMs: extra.timeoutMs,
+    signal: extra.signal,
+  });
+}
+
+/** The borg adapter: archives by `list --json`, `extract --numeric-ids` as root, `export-tar` for manifests. */
+export const borgAdapter: BackupAdapter = {
+  tool: TOOL,
+
+  async version(standby) {
+    const r = await runTool(standby, { tool: TOOL, action: 'ask the version of', repository: TOOL, command: 'borg --version' });
+    return parseVersion(TOOL, r.stdout);
+  },
+
+  async listSnapshots(standby, source) {
+    const r = await borg(standby, source, 'list archives of', ['list', '--json', '--bypass-lock', source.repository]);
+    let list: { archives: { name: string; time?: string; start?: string }[] };
+    try {
+      list = JSON.parse(r.stdout);
+    } catch {
+      throw new StepFailed(`borg: could not read the archives of ${source.repository}`);
+    }
+    // with TZ=UTC borg prints UTC times without an offset
+    return list.archives
+      .map((a) => ({ id: a.name, time: new Date(`${(a.start ?? a.time ?? '').replace(/(\.\d{3})\d+/, '$1')}Z`) }))
+      .sort((a, b) => a.time.getTime() - b.time.getTime());
+  },
+
+  async snapshotBytes(standby, source, snapshot) {
+    const r = await borg(standby, source, 'list files of', ['list', '--json-lines', '--bypass-lock', archive(source, snapshot), ...cleanPaths(source.paths)]);
+    let n = 0;
+    for (const line of r.stdout.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const item = JSON.parse(line) as { type: string; size?: number };
+      if (item.type === '-') n += item.size ?? 0;
+    }
+    return n;
+  },
+
+  async restore(standby, source, snapshot, target, options) {
+    options.onProgress?.({ message: `extracting ${snapshot.id}` });
+    await borg(standby, source, 'restore from', ['extract', '--numeric-ids', '--bypass-lock', archive(source, snapshot), ...cleanPaths(source.paths)], {
+      cwd: target,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+  },
+
+  async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
+    const entries = await runHelper(standby, {
+      tool: TOOL,
+      repository: source.repository,
+      mode: 'tar',
+      secret: needPassword(source),
+      args: ['--paths', JSON.stringify(source.paths)],
+      producer: [...base(), 'export-tar', '--bypass-lock', archive(source, snapshot), '-', ...cleanPaths(source.paths)],
+    });
+    requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
+    yield* entries;
+  },
+};
