@@ -1,6 +1,6 @@
 // Where Debian's avail.cgi 4.4.6 is wrong, we are right: each case runs avail.cgi on a small log, shows
 // that it differs from us, and asserts OUR answer, computed by hand in the comments.
-// (See ../shared/guides/AVAIL-CGI.md, "Known behaviour of 4.4.6", items 1–3.)
+// (See ../shared/guides/AVAIL-CGI.md, "Known behaviour of 4.4.6", items 1–3 and 5.)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,5 +120,40 @@ describe.skipIf(!have)('where avail.cgi 4.4.6 is wrong, our answer is the right 
     expect(r.TIME_UP_SCHEDULED + r.TIME_DOWN_SCHEDULED).toBe(21_600);
     expect(Math.min(r.TIME_UP_UNSCHEDULED, r.TIME_DOWN_UNSCHEDULED)).toBeLessThan(0);
     expect(cgi.terms).not.toEqual(ours);
+  });
+  it('a state change inside a downtime: avail.cgi counts the problem time inside the downtime as unplanned down', async () => {
+    // Mon 2024-03-04 (UTC). NFS on tjener CRITICAL from 10:00; scheduled downtime of the host 13:00–14:00;
+    // NFS recovers at 13:30, inside the downtime. (Found by bench/availability on generated data.)
+    const text = log([
+      ...start('2024-03-04T00:00:00Z'),
+      ['2024-03-04T10:00:00Z', 'SERVICE ALERT: tjener;NFS;CRITICAL;HARD;3;NFS CRITICAL'],
+      ['2024-03-04T13:00:00Z', 'HOST DOWNTIME ALERT: tjener;STARTED; Host has entered a period of scheduled downtime'],
+      ['2024-03-04T13:30:00Z', 'SERVICE ALERT: tjener;NFS;OK;HARD;1;NFS OK'],
+      ['2024-03-04T14:00:00Z', 'HOST DOWNTIME ALERT: tjener;STOPPED; Host has exited from a period of scheduled downtime'],
+    ]);
+    const dir = mkdtempSync(join(work, 'inside-'));
+    writeFileSync(join(dir, 'nagios.log'), text);
+    writeFileSync(join(dir, 'sla.yaml'), [
+      'version: continuity/v1', 'kind: sla', 'timezone: UTC',
+      'serviceHours:', '  extended: { days: [mon, tue, wed, thu, fri], from: "08:00", to: "18:00" }',
+      'services:', '  - { id: nfs, monitor: { host: tjener, service: NFS }, serviceHours: extended, target: { availability: 99.5 } }', '',
+    ].join('\n'));
+    const report = await buildAvailabilityReport({ slaFile: join(dir, 'sla.yaml'), logs: [join(dir, 'nagios.log')], from: '2024-03-04', to: '2024-03-05', period: 'whole', now: new Date() });
+    const p = report.services[0].periods[0];
+    // Ours: down 10:00–13:00 (10800 s), the downtime hour is planned whatever the state (3600 s), up the rest
+    // of 08:00–18:00: 36000 − 10800 − 3600 = 21600 s.
+    expect({ up: p.upSeconds, down: p.downSeconds, planned: p.plannedSeconds, unknown: p.unknownSeconds, total: p.serviceSeconds })
+      .toEqual({ total: 36_000, up: 21_600, down: 10_800, planned: 3_600, unknown: 0 });
+
+    const cgi = AvailCgi.setup({ hosts: HOSTS, log: join(dir, 'nagios.log'), timeperiods: [WORKHOURS] });
+    try {
+      const [row] = await cgi.query({ host: 'tjener', service: 'NFS', t1: utc('2024-03-04T00:00:00Z'), t2: utc('2024-03-05T00:00:00Z'), tz: 'UTC', rpttimeperiod: 'workhours' });
+      // avail.cgi: CRITICAL until 13:30 unscheduled (12600 s), yet the whole hour also as scheduled OK (3600 s),
+      // so 1800 s are counted twice and "up" is 1800 s short.
+      expect(toOurTerms(row)).toEqual({ total: 36_000, up: 19_800, down: 12_600, planned: 3_600, unknown: 0 });
+      expect(row.seconds.TIME_OK_SCHEDULED).toBe(3_600);
+    } finally {
+      cgi.cleanup();
+    }
   });
 });
