@@ -149,8 +149,11 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     if (!at) throw new ConfigError(`--at: expected an ISO-8601 date or date-time such as 2026-11-20 or 2026-11-20T06:00, got \`${options.at}\``);
   }
   const adapter = options.adapter ?? (await loadAdapter(site.backup.tool));
-  const standby = options.standby ?? (site.standby.local ? new LocalStandby(resolveSitePath(options.siteFile, site.standby.local)) : await openSshStandby(site, options.siteFile));
-  const root = effectiveRestoreRoot(site, options.siteFile, standby);
+  // an SSH standby is opened inside preflight, so a refused host key is a journaled gate, not a crash
+  let standby: Standby | undefined =
+    options.standby ?? (site.standby.local ? new LocalStandby(resolveSitePath(options.siteFile, site.standby.local)) : undefined);
+  const root = standby ? effectiveRestoreRoot(site, options.siteFile, standby) : site.standby.restoreRoot;
+  const description = standby?.description ?? `ssh ${site.standby.ssh}`;
   const source: BackupSource = {
     tool: site.backup.tool,
     repository: resolveSitePath(options.siteFile, site.backup.repository),
@@ -169,7 +172,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     keep,
     ...(options.at ? { at: options.at } : {}),
     backup: { tool: site.backup.tool, repository: source.repository, paths: source.paths },
-    standby: { kind: standby.kind, description: standby.description, restoreRoot: root },
+    standby: { kind: standby?.kind ?? 'ssh', description, restoreRoot: root },
   });
   const journalFile = dryRun ? undefined : path.resolve(options.journalDir ?? 'journals', journalFileName(site.name, journal.startedAt));
   let writing: Promise<void> = Promise.resolve();
@@ -182,11 +185,11 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   try {
     await persist();
   } catch (err) {
-    await standby.close().catch(() => {});
+    await standby?.close().catch(() => {});
     throw new StepFailed(`cannot write the journal ${journalFile}: ${(err as Error).message}`);
   }
   const say = (e: DrillEvent) => out.event(JSON.parse(scrub(JSON.stringify(e), secrets)) as DrillEvent);
-  say({ type: 'start', site: site.name, standby: standby.description, journalFile, dryRun });
+  say({ type: 'start', site: site.name, standby: description, journalFile, dryRun });
 
   const outer = options.signal;
   let interruptedIn: PhaseName | undefined;
@@ -281,16 +284,24 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       check({ name, passed: r.passed, detail, seconds: Math.round(clock.monotonic() - c0) / 1000 });
       if (!r.passed) throw new CheckFailed(`${name}: ${detail}`, r.couldNotRun ?? false);
     };
-    const exec = (cmd: string, input?: string) => standby.exec(cmd, { signal, timeoutMs: remainingMs(), ...(input ? { input } : {}) });
+    const exec = (cmd: string, input?: string) => standby!.exec(cmd, { signal, timeoutMs: remainingMs(), ...(input ? { input } : {}) });
 
     await gate('standby reachable', async () => {
+      if (!standby) {
+        try {
+          standby = await openSshStandby(site, options.siteFile);
+        } catch (err) {
+          return { passed: false, couldNotRun: true, detail: `${description}: ${err instanceof Error ? err.message : String(err)}` };
+        }
+        journal = { ...journal, standby: { ...journal.standby, kind: standby.kind, description: standby.description } };
+      }
       const r = await exec('echo continuity-ok');
-      if (r.exitCode === 0 && r.stdout.includes('continuity-ok')) return { passed: true, detail: `${standby.description} answers` };
+      if (r.exitCode === 0 && r.stdout.includes('continuity-ok')) return { passed: true, detail: `${standby!.description} answers` };
       const why = r.timedOut ? 'no answer (timed out)' : r.stderr.trim().split('\n').slice(-2).join(' ') || `exit ${r.exitCode}`;
-      return { passed: false, couldNotRun: true, detail: `${standby.description}: ${why}` };
+      return { passed: false, couldNotRun: true, detail: `${standby!.description}: ${why}` };
     });
     await gate('not a production host', async () => {
-      const names = [standby.host];
+      const names = [standby!.host];
       if (site.standby.ssh) names.push(parseSshTarget(site.standby.ssh).host);
       const hit = names.find((h) => isProductionHost(h, site.production));
       return hit
@@ -306,20 +317,20 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           : { passed: true, detail: `no drill holds ${lockPath(root)}` };
       }
       const maxSeconds = Object.values(timeouts).reduce((a, b) => a + b, 0);
-      const res = await acquireLock(standby, root, { site: site.name, now: clock.now(), maxSeconds }, { signal, timeoutMs: remainingMs() });
+      const res = await acquireLock(standby!, root, { site: site.name, now: clock.now(), maxSeconds }, { signal, timeoutMs: remainingMs() });
       if (!res.ok) return { passed: false, couldNotRun: true, detail: res.reason };
       lock = res.lock;
       return { passed: true, detail: `took ${res.lock.path}${res.lock.broke ? ` (broke a stale lock of pid ${res.lock.broke.pid} on ${res.lock.broke.controller})` : ''}` };
     });
     await gate('backup tool', async () => {
-      const version = await adapter.version(standby);
+      const version = await adapter.version(standby!);
       journal = note(journal, { backup: { ...journal.backup, toolVersion: version } });
       return { passed: true, detail: `${adapter.tool} ${version}` };
     });
     await gate('snapshot', async () => {
       let snaps: Snapshot[];
       try {
-        snaps = await adapter.listSnapshots(standby, source);
+        snaps = await adapter.listSnapshots(standby!, source);
       } catch (err) {
         throw new CheckFailed(err instanceof Error ? err.message : String(err));
       }
@@ -357,7 +368,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       return { passed: true, detail: `${root} is empty` };
     });
     await gate('free space', async () => {
-      snapshotBytes = await adapter.snapshotBytes(standby, source, snapshot!);
+      snapshotBytes = await adapter.snapshotBytes(standby!, source, snapshot!);
       const need = requiredBytes(snapshotBytes, site.standby.marginPercent ?? 10);
       const r = await exec(`p=${shq(root)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`);
       const avail = Number(r.stdout.trim().split(/\s+/)[3]) * 1024;
@@ -379,7 +390,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   } else {
     restoredOk = await phase('restore', async ({ signal, remainingMs, progress }) => {
       const r0 = clock.monotonic();
-      await adapter.restore(standby, source, snapshot!, root, {
+      await adapter.restore(standby!, source, snapshot!, root, {
         timeoutMs: remainingMs(),
         signal,
         onProgress: (p) => progress(p.message ?? `${p.files ?? '?'} files, ${formatBytes(p.bytes)}`),
@@ -406,10 +417,10 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       verifiedOk = await phase('verify', async ({ signal, remainingMs }) => {
         const collect = async () => {
           const all: TreeEntry[] = [];
-          for await (const e of adapter.manifest(standby, source, snapshot!)) all.push(e);
+          for await (const e of adapter.manifest(standby!, source, snapshot!)) all.push(e);
           return all;
         };
-        const [expected, restored] = await Promise.all([collect(), listRestoredTree(standby, root, { signal, timeoutMs: remainingMs() })]);
+        const [expected, restored] = await Promise.all([collect(), listRestoredTree(standby!, root, { signal, timeoutMs: remainingMs() })]);
         const skipAbove = ancestorsOf(source.paths);
         const { summary } = verifyTree(expected, restored, { ignoreExtra: (p) => skipAbove.has(p) });
         journal = note(journal, { verification: summary, ...(journal.restore ? { restore: { ...journal.restore, files: summary.files } } : {}) });
@@ -432,7 +443,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         const probes = site.services ?? [];
         let failed = 0;
         for (const probe of probes) {
-          const c = await runProbe(standby, probe, { restoreRoot: root, signal, defaultTimeoutMs: Math.min(remainingMs(), 60_000), monotonic: () => clock.monotonic() });
+          const c = await runProbe(standby!, probe, { restoreRoot: root, signal, defaultTimeoutMs: Math.min(remainingMs(), 60_000), monotonic: () => clock.monotonic() });
           if (!c.passed) failed++;
           check({ ...c, ...(c.detail ? { detail: scrub(c.detail, secrets) } : {}) });
         }
@@ -465,11 +476,11 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           const cmd = createdRoot
             ? `rm -rf ${shq(root)}`
             : `if [ -d ${shq(root)} ]; then find ${shq(root)} -mindepth 1 -maxdepth 1 -exec rm -rf {} +; fi`;
-          const r = await standby.exec(cmd, { timeoutMs: Math.max(1, remainingMs() - 5000) });
+          const r = await standby!.exec(cmd, { timeoutMs: Math.max(1, remainingMs() - 5000) });
           if (r.exitCode !== 0 || r.timedOut) removal = `could not remove ${root}: ${r.timedOut ? 'timed out' : r.stderr.trim()}`;
         }
         // the lock goes even when removal failed: the next drill then refuses a non-empty root, with the reason
-        const released = await releaseLock(standby, held, { timeoutMs: remainingMs() });
+        const released = await releaseLock(standby!, held, { timeoutMs: remainingMs() });
         if (removal) throw new Error(`${removal}${released ? '; lock released' : ''}`);
         if (!released) throw new Error(`the lock ${held.path} was no longer ours to release`);
         return keep ? `kept the restore in ${root} (--keep); lock released` : `removed ${root}; lock released`;
@@ -478,7 +489,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     );
   }
 
-  await standby.close().catch(() => {});
+  await standby?.close().catch(() => {});
   const end = clock.now().toISOString();
   if (interruptedIn || outer?.aborted) journal = abortJournal(journal, end, interruptedIn, signalName(outer?.reason));
   else journal = finishJournal(journal, end);
