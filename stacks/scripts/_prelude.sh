@@ -46,3 +46,19 @@ apt_install() {
   apt-get install -y -qq --no-install-recommends --allow-downgrades $continuity_missing >/dev/null
   changed "installed$continuity_missing"
 }
+# reload_sshd: make sshd re-read its configuration, then wait until it listens again, so the
+# next SSH connection (the next step) is not refused while sshd re-executes itself
+reload_sshd() {
+  if [ -d /run/systemd/system ]; then systemctl reload ssh; elif [ -s /run/sshd.pid ]; then kill -HUP "$(cat /run/sshd.pid)"; fi
+  continuity_port=$(printf '%04X' "$(/usr/sbin/sshd -T 2>/dev/null | awk '$1 == "port" { print $2; exit }')")
+  sleep 1
+  continuity_i=0
+  while [ "$continuity_i" -lt 30 ]; do
+    # a LISTEN (0A) socket on sshd's port in the kernel's table
+    awk -v p=":$continuity_port" 'substr($2, length($2) - 4) == p && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+    sleep 1
+    continuity_i=$((continuity_i + 1))
+  done
+  echo "error: sshd does not listen again after the reload" >&2
+  return 1
+}

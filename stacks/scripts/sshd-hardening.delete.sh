@@ -2,7 +2,7 @@
 settings SSHD_DROPIN
 if [ -e "$SSHD_DROPIN" ]; then
   rm -f "$SSHD_DROPIN"
-  if [ -d /run/systemd/system ]; then systemctl reload ssh; elif [ -s /run/sshd.pid ]; then kill -HUP "$(cat /run/sshd.pid)"; fi
+  reload_sshd
   changed "removed $SSHD_DROPIN"
 fi
 finish

@@ -16,7 +16,7 @@ if [ "$(cat "$SSHD_DROPIN" 2>/dev/null || true)" != "$conf" ]; then
   chmod 0644 "$tmp"
   mv -f "$tmp" "$SSHD_DROPIN"
   /usr/sbin/sshd -t || { rm -f "$SSHD_DROPIN"; echo "error: sshd -t rejected the hardened configuration; left sshd as it was" >&2; exit 1; }
-  if [ -d /run/systemd/system ]; then systemctl reload ssh; elif [ -s /run/sshd.pid ]; then kill -HUP "$(cat /run/sshd.pid)"; fi
+  reload_sshd
   changed "hardened sshd ($SSHD_DROPIN)"
 fi
 effective=$(/usr/sbin/sshd -T 2>/dev/null | grep -Ei '^(passwordauthentication|kbdinteractiveauthentication|permitemptypasswords|permitrootlogin) ' | sort | tr '\n' ' ')
