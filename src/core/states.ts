@@ -39,18 +39,21 @@ export const Ev = {
   PROGRAM_STOP: 33,
 } as const;
 
-/** A growable, compact list of (time, code) events in arrival order, stably sortable by time. */
+/** Latest epoch second an EventList can hold (Uint32: the year 2106). */
+export const MAX_TIME = 0xffffffff;
+
+/** A growable, compact list of (time, code) events in arrival order, stably sortable by time: 5 bytes an event. */
 export class EventList {
-  times = new Float64Array(16);
+  times = new Uint32Array(16);
   codes = new Uint8Array(16);
   length = 0;
   /** false once an event arrives with a time earlier than the one before it */
   inOrder = true;
 
-  /** Append one event (epoch seconds, event code). */
+  /** Append one event (epoch seconds 0..MAX_TIME, event code). */
   push(time: number, code: number): void {
     if (this.length === this.times.length) {
-      const t = new Float64Array(this.length * 2);
+      const t = new Uint32Array(this.length * 2);
       t.set(this.times);
       this.times = t;
       const c = new Uint8Array(this.length * 2);
@@ -68,7 +71,7 @@ export class EventList {
     if (this.inOrder) return;
     const idx = Array.from({ length: this.length }, (_, i) => i);
     idx.sort((a, b) => this.times[a] - this.times[b] || a - b);
-    const t = new Float64Array(this.times.length);
+    const t = new Uint32Array(this.times.length);
     const c = new Uint8Array(this.codes.length);
     idx.forEach((from, to) => {
       t[to] = this.times[from];

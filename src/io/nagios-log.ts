@@ -9,7 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { DateTime } from 'luxon';
 import { ConfigError, SpecError, type SpecIssue } from '../core/errors.ts';
 import type { InputSummary } from '../core/report-model.ts';
-import { Ev, EventList, State } from '../core/states.ts';
+import { Ev, EventList, MAX_TIME, State } from '../core/states.ts';
 
 /** A monitored subject: a host, or a service on a host. */
 export interface Subject {
@@ -211,6 +211,7 @@ class Scanner {
         p++;
       }
       if (buf[p] !== 0x5d /* ] */) return 'expected `[epoch]` at the start of the line';
+      if (t > MAX_TIME) return `expected \`[epoch]\` in seconds, got \`[${buf.toString('latin1', pos + 1, p)}]\` (milliseconds?)`;
     } else {
       const close = buf.indexOf(0x5d, p);
       if (close < 0 || close >= end) return 'expected `[epoch]` at the start of the line';

@@ -135,6 +135,12 @@ describe('malformed lines', () => {
     ]);
   });
 
+  it('an epoch in milliseconds is malformed, not silently a date in the far future', async () => {
+    const scan = await scanLogs([file('[1458446400000] HOST ALERT: tjener;DOWN;HARD;1;x\n')], [{ host: 'tjener' }]);
+    expect(scan.inputs[0].malformedExamples).toEqual([{ line: 1, reason: 'expected `[epoch]` in seconds, got `[1458446400000]` (milliseconds?)' }]);
+    expect(scan.events.get('tjener')!.length).toBe(0);
+  });
+
   it('are fatal under strict, each named by file:line', async () => {
     const f = file(text);
     const err = await scanLogs([f], [{ host: 'tjener' }], { strict: true }).catch((e: unknown) => e);
