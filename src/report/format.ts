@@ -79,17 +79,23 @@ export function rows(report: AvailabilityReport): { service: ServiceResult; peri
 export function verdict(report: AvailabilityReport): string {
   const all = rows(report);
   const missed = all.filter((r) => !r.period.met).length;
-  return missed === 0 ? `All ${all.length} targets met.` : `${missed} of ${all.length} targets missed.`;
+  if (missed > 0) return `${missed} of ${all.length} targets missed.`;
+  return all.length === 1 ? 'The target was met.' : `All ${all.length} targets met.`;
 }
 
-/** The policy as plain sentences; the report's own description first, then the four settings. */
+/** The policy as plain sentences (the report's own description), then the settings as the SLA file names them. */
 export function policyLines(report: AvailabilityReport): string[] {
   const p = report.policy;
-  const settings = [
-    `Scheduled downtime: ${p.scheduledDowntime === 'exclude' ? 'excluded from service time' : `counted as ${p.scheduledDowntime}`}.`,
-    `SOFT states: ${p.softStates === 'ignore' ? 'ignored (only HARD states count)' : 'counted'}.`,
-    `Service WARNING: counted as ${p.warning}.`,
-    `UNKNOWN, no data, monitoring not running: ${p.unknown === 'exclude' ? 'excluded from service time' : `counted as ${p.unknown}`}.`,
+  const sentences = p.description.length
+    ? p.description
+    : [
+        `Scheduled downtime: ${p.scheduledDowntime === 'exclude' ? 'excluded from service time' : `counted as ${p.scheduledDowntime}`}.`,
+        `SOFT states: ${p.softStates === 'ignore' ? 'ignored (only HARD states count)' : 'counted'}.`,
+        `Service WARNING: counted as ${p.warning}.`,
+        `UNKNOWN, no data, monitoring not running: ${p.unknown === 'exclude' ? 'excluded from service time' : `counted as ${p.unknown}`}.`,
+      ];
+  return [
+    ...sentences,
+    `Settings (SLA \`accounting\`): scheduledDowntime: ${p.scheduledDowntime}, softStates: ${p.softStates}, warning: ${p.warning}, unknown: ${p.unknown}.`,
   ];
-  return [...p.description, ...settings];
 }

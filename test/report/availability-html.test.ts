@@ -90,8 +90,8 @@ describe('availability HTML', () => {
 
   it('states the accounting policy and the sanctions', () => {
     const policy = elements(doc, 'li').map(text);
-    expect(policy).toContain('Scheduled downtime: excluded from service time.');
-    expect(policy).toContain('UNKNOWN, no data, monitoring not running: excluded from service time.');
+    expect(policy).toContain('Only time inside agreed service hours counts; holidays and closures are removed.');
+    expect(policy).toContain('Settings (SLA `accounting`): scheduledDowntime: exclude, softStates: ignore, warning: up, unknown: exclude.');
     const sanctions = elements(doc, 'table').find((t) => text(t).startsWith('ServicePeriodMissedPrice reduction'))!;
     const rows = elements(sanctions, 'tr').slice(1).map((r) => elements(r, 'td').map(text));
     expect(rows).toEqual([

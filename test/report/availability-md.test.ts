@@ -33,7 +33,7 @@ describe('availability Markdown', () => {
     const sanctions = text.slice(text.indexOf('## Sanctions'), text.indexOf('## Accounting policy'));
     expect(sanctions.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Service') && !l.startsWith('| ---'))).toHaveLength(2);
     expect(sanctions).toContain('Price reductions in this report add up to 20 %.');
-    expect(text).toContain('- Scheduled downtime: excluded from service time.');
+    expect(text).toContain('- Settings (SLA \\`accounting\\`): scheduledDowntime: exclude, softStates: ignore, warning: up, unknown: exclude.');
     expect(text).toContain('- Only time inside agreed service hours counts; holidays and closures are removed.');
   });
 
