@@ -49,6 +49,8 @@ export async function readStackConfig(config = new pulumi.Config('continuity')):
   const drillUser = config.get('drillUser') ?? DEFAULTS.drillUser;
   for (const [k, v] of [['sshUser', sshUser], ['drillUser', drillUser]] as const)
     if (!/^[a-z_][a-z0-9_-]*$/.test(v)) problems.push(`${key(k)}: expected a user name (lower-case letters, digits, - and _), got \`${v}\``);
+  if (drillUser === sshUser)
+    problems.push(`${key('drillUser')}: expected a different account than ${key('sshUser')} (\`${sshUser}\`): the drill user accepts only the drill's key, so provisioning would lock itself out`);
   const timeoutText = config.get('readinessTimeoutSeconds');
   const readinessTimeoutSeconds = timeoutText === undefined ? DEFAULTS.readinessTimeoutSeconds : Number(timeoutText);
   if (!Number.isInteger(readinessTimeoutSeconds) || readinessTimeoutSeconds < 1)

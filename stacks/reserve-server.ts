@@ -30,6 +30,11 @@ export interface ReserveServerArgs {
 /** Where the sshd hardening drop-in goes: `00-` so it is read before any other drop-in (first value wins). */
 export const SSHD_DROPIN = '/etc/ssh/sshd_config.d/00-continuity.conf';
 
+/** The known_hosts line for a host key as the drills' SSH client looks it up (`[host]:port` unless port 22). */
+export function knownHostsLineFor(host: string, port: number, hostKey: string): string {
+  return `${port === 22 ? host : `[${host}]:${port}`} ${hostKey}`;
+}
+
 /** The settings each provisioning script reads on stdin, from the component's inputs. */
 export function reserveSettings(args: Omit<ReserveServerArgs, 'connection' | 'scriptDir'>): Record<string, Record<string, string | number>> {
   return {
@@ -72,7 +77,7 @@ export class ReserveServer extends pulumi.ComponentResource {
     this.user = pulumi.output(args.drillUser);
     this.restoreRoot = pulumi.output(args.restoreRoot);
     this.hostKeyFingerprint = facts.apply((f) => f.hostKeyFingerprint ?? '');
-    this.knownHostsLine = facts.apply((f) => `${args.port === 22 ? args.host : `[${args.host}]:${args.port}`} ${f.hostKey ?? ''}`);
+    this.knownHostsLine = facts.apply((f) => knownHostsLineFor(args.host, args.port, f.hostKey ?? ''));
     this.toolVersions = facts.apply((f) => ({ [args.tool]: f.toolVersion ?? '' }));
     this.registerOutputs({
       host: this.host,

@@ -50,4 +50,14 @@ describe('bad stack configuration (mocks)', () => {
     ]);
     expect(resources).toEqual([]);
   });
+
+  it('refuses a drill user that is the provisioning user (it would lock provisioning out)', async () => {
+    useStackConfig('Pulumi.nordby.yaml', { 'continuity:drillUser': 'root' });
+    const resources = await recordResources('same-user');
+    const err = await runProgram();
+    expect(err!.message).toContain(
+      "continuity:drillUser: expected a different account than continuity:sshUser (`root`): the drill user accepts only the drill's key, so provisioning would lock itself out",
+    );
+    expect(resources).toEqual([]);
+  });
 });
