@@ -95,7 +95,13 @@ describe.runIf(ready)('SSH standby (real sshd in a container)', () => {
 
   it('passes stdin to the command (how secrets travel), and the secret is never on a command line', async () => {
     const secret = `s3cret-${Date.now()}`;
-    const r = await standby.exec('cat > /root/pass && chmod 600 /root/pass && wc -c < /root/pass', { input: `${secret}\n` });
+    const running = standby.exec('sleep 3; cat > /root/pass && chmod 600 /root/pass && wc -c < /root/pass', { input: `${secret}\n` });
+    await new Promise((res) => setTimeout(res, 500));
+    // while it runs, no process here or on the standby carries the secret in its arguments
+    expect((await sb.exec(['ps', '-eo', 'args'])).stdout).toContain('sleep 3');
+    expect((await sb.exec(['ps', '-eo', 'args'])).stdout).not.toContain(secret);
+    expect(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout).not.toContain(secret);
+    const r = await running;
     expect(r.exitCode).toBe(0);
     expect(r.stdout.trim()).toBe(String(secret.length + 1));
     expect((await sb.exec('cat /root/pass')).stdout).toBe(`${secret}\n`);
