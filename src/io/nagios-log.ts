@@ -360,6 +360,41 @@ class Scanner {
 const MAX_EXAMPLES = 20;
 const NL = 0x0a;
 
+const CHUNK = 4 << 20;
+
+/**
+ * The bytes of a file in large chunks, the next read already in flight while the caller parses
+ * the current one (two buffers, reused: the caller must be done with a chunk before asking for
+ * the next). Gzip archives are inflated on the way.
+ */
+async function* readChunks(file: string): AsyncGenerator<Buffer> {
+  if (file.endsWith('.gz')) {
+    const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+    const stream = raw.pipe(createGunzip({ chunkSize: 1 << 20 }));
+    raw.on('error', (e) => stream.destroy(e));
+    yield* stream as AsyncIterable<Buffer>;
+    return;
+  }
+  const fh = await open(file, 'r');
+  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  let which = 0;
+  let pending: Promise<{ bytesRead: number }> | null = fh.read(bufs[0], 0, CHUNK, null);
+  try {
+    for (;;) {
+      const { bytesRead }: { bytesRead: number } = await pending;
+      pending = null;
+      if (bytesRead === 0) return;
+      const current = bufs[which];
+      which ^= 1;
+      pending = fh.read(bufs[which], 0, CHUNK, null);
+      yield current.subarray(0, bytesRead);
+    }
+  } finally {
+    await pending?.catch(() => undefined);
+    await fh.close();
+  }
+}
+
 /** Read one file through the scanner, line by line, at the byte level. */
 async function scanFile(file: string, scanner: Scanner, onBytes: (n: number) => void): Promise<InputSummary> {
   const summary: InputSummary = { file, lines: 0, bytes: 0, malformed: 0, malformedExamples: [] };
@@ -374,12 +409,9 @@ async function scanFile(file: string, scanner: Scanner, onBytes: (n: number) => 
       if (summary.malformedExamples.length < MAX_EXAMPLES) summary.malformedExamples.push({ line: lineNo, reason });
     }
   };
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const stream = file.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
-  if (file.endsWith('.gz')) raw.on('error', (e) => stream.destroy(e));
   let carry: Buffer | null = null;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (const chunk of readChunks(file)) {
       summary.bytes += chunk.length;
       onBytes(chunk.length);
       let pos = 0;
