@@ -12,10 +12,11 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
 .meta{color:#57606a}.verdict{font-size:1.15em;font-weight:600;padding:.6em .9em;border-radius:6px;display:inline-block}
 .ok{background:#dafbe1;color:#116329}.bad{background:#ffebe9;color:#a40e26}
-table{border-collapse:collapse;margin:.6em 0;font-size:.85em}th,td{border:1px solid #d0d7de;padding:.25em .5em;text-align:right;vertical-align:top;white-space:nowrap}td.l,td.miss,td.t{white-space:normal}td.l{min-width:6.5em}td.miss{min-width:12em}td.t{min-width:8em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.85em}th,td{border:1px solid #d0d7de;padding:.25em .5em;text-align:right;vertical-align:top;white-space:nowrap}td.l,td.miss,td.t{white-space:normal}td.l{min-width:6.5em}td.miss{min-width:8em}td.t{min-width:8em}
 th{background:#f6f8fa}td.l,th.l{text-align:left}td.miss{color:#a40e26;font-weight:600}td.met{color:#116329}
 svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#1d2329}
 .legend span{display:inline-block;margin-right:1.2em}.sw{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-.1em}
+div.scroll{overflow-x:auto}
 @media print{body{margin:0}h2{break-after:avoid}}
 `;
 
@@ -84,10 +85,14 @@ function timeline(report: AvailabilityReport): string {
     parts.push(`<line x1="${num(tx)}" x2="${num(tx)}" y1="${top}" y2="${H - 24}" stroke="#d0d7de"/>`);
     if (i % every === 0) parts.push(`<text x="${num(tx + 2)}" y="${H - 10}">${h(iso.slice(0, 10))}</text>`);
   });
+  parts.push(`<text x="${W - right}" y="${H - 10}" text-anchor="end">${h(report.range.to.slice(0, 10))}</text>`);
   report.services.forEach((s, i) => {
     const ly = top + i * lane;
     const name = serviceLabel(s);
-    const shown = name.length > 34 ? `${name.slice(0, 33)}…` : name;
+    // keep the user group visible when the name must be shortened
+    const base = s.name ?? s.id;
+    const room = 34 - (s.group ? s.group.length + 3 : 0);
+    const shown = name.length <= 34 ? name : `${base.slice(0, Math.max(room - 1, 8))}…${s.group ? ` – ${s.group}` : ''}`;
     parts.push(`<text x="${left - 8}" y="${ly + 17}" text-anchor="end"><title>${h(name)}</title>${h(shown)}</text>`);
     parts.push(`<rect x="${left}" y="${ly + 5}" width="${W - left - right}" height="${lane - 10}" fill="#f6f8fa" stroke="#d0d7de"/>`);
     const seen = new Set<string>();
@@ -115,7 +120,7 @@ function periodTable(s: ServiceResult): string {
     const result = p.met ? '<td class="met l">met</td>' : `<td class="miss l">missed: ${h(missedLabel(p))}</td>`;
     return `<tr><td class="l">${h(periodLabel(p))}</td>${cells.map((c, i) => `<td${i === 6 ? ' class="t"' : ''}>${h(c)}</td>`).join('')}${result}</tr>`;
   });
-  return `<table><thead><tr>${head.map((c, i) => `<th${i === 0 || i === head.length - 1 ? ' class="l"' : ''}>${h(c)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+  return `<div class="scroll"><table><thead><tr>${head.map((c, i) => `<th${i === 0 || i === head.length - 1 ? ' class="l"' : ''}>${h(c)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
 }
 
 function serviceSection(s: ServiceResult): string {
