@@ -115,10 +115,15 @@ export class SshStandby implements Standby {
     return this.connecting;
   }
 
-  private masterAlive(): boolean {
-    if (!this.controlPath) return false;
-    const r = spawnSync('ssh', ['-o', `ControlPath=${this.controlPath}`, '-O', 'check', 'continuity-standby'], { stdio: 'ignore', timeout: 5000 });
-    return r.status === 0;
+  private masterAlive(): Promise<boolean> {
+    const cp = this.controlPath;
+    if (!cp) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const child = spawn('ssh', ['-o', `ControlPath=${cp}`, '-O', 'check', 'continuity-standby'], { stdio: 'ignore' });
+      const timer = setTimeout(() => killProcess(child), 5000);
+      child.on('error', () => (clearTimeout(timer), resolve(false)));
+      child.on('exit', (code) => (clearTimeout(timer), resolve(code === 0)));
+    });
   }
 
   private async startMaster(): Promise<void> {
@@ -224,9 +229,13 @@ export class SshStandby implements Standby {
       child.stdin.end(options.input ?? '');
       child.on('close', (code) => {
         if (killed) return;
-        if (code === 255 && (isTransportFailure(stderr) || !this.masterAlive()))
-          return finish(() => reject(sshFailure(this.ep, stderr, `\`${firstLine(command)}\``)));
-        finish(() => resolve({ exitCode: code, stdout, stderr, timedOut }));
+        if (code !== 255) return finish(() => resolve({ exitCode: code, stdout, stderr, timedOut }));
+        // 255 is ssh's own failure, or the remote command's exit status: tell them apart.
+        void (async () => {
+          const lost = isTransportFailure(stderr) || !(await this.masterAlive());
+          if (lost) finish(() => reject(sshFailure(this.ep, stderr, `\`${firstLine(command)}\``)));
+          else finish(() => resolve({ exitCode: code, stdout, stderr, timedOut }));
+        })();
       });
     });
   }
