@@ -16,7 +16,7 @@ while (($#)); do
   case "$1" in
     --force) FORCE=1 ;;
     --only) shift; ONLY+=("${1:?--only needs base, standby or bare}") ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-images: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
