@@ -1,5 +1,8 @@
 // The locally built test machines are what they claim: a standby with the real backup tools, a bare
 // Debian machine with nothing but sshd, sudo and working apt sources; each with its own host key.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SshStandby } from '../../src/io/standby/ssh.ts';
 import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
@@ -80,6 +83,26 @@ describe.runIf(ready)('test machine images', () => {
     } finally {
       await admin.close();
       await sb.stop();
+    }
+  });
+
+  it('startStandby mounts a backup read-only and a small tmpfs that fills up', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'continuity-bind-'));
+    await writeFile(path.join(dir, 'snapshot.txt'), 'backup bytes\n');
+    const sb = await startStandby({ binds: [{ source: dir, target: '/backup', mode: 'ro' }], tmpfs: { '/srv/restore': 'size=1m' } });
+    const ssh = await connect(sb);
+    try {
+      expect((await ssh.exec('cat /backup/snapshot.txt')).stdout).toBe('backup bytes\n');
+      const write = await ssh.exec('touch /backup/new');
+      expect(write.exitCode).not.toBe(0);
+      expect(write.stderr).toMatch(/Read-only file system/);
+      const fill = await ssh.exec('head -c 2000000 /dev/zero > /srv/restore/big');
+      expect(fill.exitCode).not.toBe(0);
+      expect(fill.stderr).toMatch(/No space left on device/);
+    } finally {
+      await ssh.close();
+      await sb.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
