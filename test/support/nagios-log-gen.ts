@@ -210,6 +210,13 @@ export function* generateLines(opts: LogGenOptions): Generator<string | { file: 
     }
     if (pending.length > 100_000) throw new Error('generator: too many pending events');
   }
+  if (opts.rotation === 'daily' && opts.to % 86400 === 0) {
+    // the log of the last day is rotated at `to` like every other: the current nagios.log starts there
+    yield { file: archiveName(opts.to) };
+    yield stamp(opts.to, 'LOG ROTATION: DAILY');
+    yield stamp(opts.to, 'LOG VERSION: 2.0');
+    for (const s of subjects) yield stamp(opts.to, current(s, 'CURRENT'));
+  }
 }
 
 /** The archive name Nagios gives the log rotated at `rotatedAt` (epoch s, UTC): nagios-MM-DD-YYYY-HH.log. */
@@ -226,7 +233,11 @@ export function generateLog(opts: LogGenOptions): string {
   return out.join('\n') + '\n';
 }
 
-/** Writes the log to `dir`: `nagios.log` (the current file) and, when rotating daily, `archives/nagios-MM-DD-YYYY-00.log`. */
+/**
+ * Writes the log to `dir`: `nagios.log` (the current file) and, when rotating daily, `archives/nagios-MM-DD-YYYY-00.log`
+ * (day d is in the archive named for the rotation at the next midnight, as Nagios names them; with `to` at a
+ * midnight, the last day is archived too and nagios.log holds only the rotation at `to`).
+ */
 export async function writeLogs(opts: LogGenOptions, dir: string): Promise<{ current: string; archiveDir: string; files: string[]; lines: number; bytes: number }> {
   const archiveDir = join(dir, 'archives');
   mkdirSync(archiveDir, { recursive: true });
@@ -266,8 +277,8 @@ export async function writeLogs(opts: LogGenOptions, dir: string): Promise<{ cur
   return { current: join(dir, 'nagios.log'), archiveDir, files, lines, bytes };
 }
 
-/** Archive names in order: the file holding day d is named for the rotation at the next midnight. */
+/** Archive names in order: the file holding day d is named for the rotation at the next midnight (up to and including `to`). */
 function* generateLinesNamesOnly(opts: LogGenOptions): Generator<string> {
   const startDay = opts.from - (opts.from % 86400);
-  for (let day = startDay + 86400; day < opts.to; day += 86400) yield archiveName(day);
+  for (let day = startDay + 86400; day <= opts.to; day += 86400) yield archiveName(day);
 }
