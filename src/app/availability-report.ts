@@ -6,7 +6,7 @@ import { ConfigError } from '../core/errors.ts';
 import { ServiceClock, serviceWindows } from '../core/calendar.ts';
 import { availabilityPercent, countedSeconds, describePolicy, tally } from '../core/accounting.ts';
 import { findOutages, summariseOutages } from '../core/outages.ts';
-import { examPeriods, isoIn, periodBounds, splitPeriods, type PeriodKind, type PeriodRange } from '../core/periods.ts';
+import { examPeriods, isoFormatter, isoIn, periodBounds, splitPeriods, type PeriodKind, type PeriodRange } from '../core/periods.ts';
 import { evaluateTarget, priceReduction } from '../core/sanctions.ts';
 import { policyOf, type Sla, type SlaService } from '../core/sla.ts';
 import { buildTimeline, Ev, EventList, State, type Segment, type StateCode } from '../core/states.ts';
@@ -110,6 +110,15 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
   // (then the clock of the machine making the report is the thing that is wrong).
   const until = last !== null && last > now ? to : Math.min(to, Math.max(from, now));
 
+  // period labels are the same for every service: format them once and share the strings
+  const format = isoFormatter(zone);
+  const iso = new Map<number, string>();
+  const isoOf = (t: number) => {
+    let text = iso.get(t);
+    if (text === undefined) iso.set(t, (text = format(t)));
+    return text;
+  };
+
   const clocks = new Map<string, ServiceClock>();
   const clockFor = (hours: string) => {
     let c = clocks.get(hours);
@@ -136,6 +145,9 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
       notRunning: 'unknown',
       initialState,
     });
+    // the timeline is all that is needed from here on, once no other service monitors the same subject
+    if (sla.services.every((o) => o === s || sla.services.indexOf(o) < sla.services.indexOf(s) || subjectKey({ host: o.monitor.host, service: o.monitor.service }) !== key))
+      scan.events.delete(key);
     const ranges: PeriodRange[] = [...splitPeriods(from, to, zone, period), ...(s.examTarget ? examPeriods(sla.calendar?.examPeriods, from, to, zone) : [])];
     for (const row of rowsOf(sla, s)) {
       const clock = clockFor(row.hours);
@@ -155,8 +167,8 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
           evaluated.missed.unshift('availability');
         }
         return {
-          from: isoIn(p.from, zone),
-          to: isoIn(p.to, zone),
+          from: isoOf(p.from),
+          to: isoOf(p.to),
           kind: p.kind,
           ...(p.name ? { name: p.name } : {}),
           serviceSeconds: t.serviceSeconds,
@@ -174,7 +186,7 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
           met: evaluated.met,
           missed: evaluated.missed,
           priceReductionPercent: reduction,
-          outageList: outages.map((o) => ({ start: isoIn(o.start, zone), end: isoIn(o.end, zone), serviceSeconds: o.serviceSeconds, state: o.state })),
+          outageList: outages.map((o) => ({ start: format(o.start), end: format(o.end), serviceSeconds: o.serviceSeconds, state: o.state })),
         };
       });
       services.push({

@@ -2,7 +2,7 @@
 // reporting periods and exam periods in the SLA zone.
 import { describe, expect, it } from 'vitest';
 import { ServiceClock, serviceWindows } from '../../src/core/calendar.ts';
-import { examPeriods, isoIn, splitPeriods } from '../../src/core/periods.ts';
+import { examPeriods, isoFormatter, isoIn, splitPeriods } from '../../src/core/periods.ts';
 import { at } from './support/scenario.ts';
 
 const zone = 'Europe/Oslo';
@@ -98,5 +98,15 @@ describe('reporting periods', () => {
   it('exam periods are rows of their own, inclusive dates, clipped to the range', () => {
     const rows = examPeriods([{ name: 'Spring exams', from: '2027-05-18', to: '2027-06-18' }], at('2027-06-01T00:00'), at('2027-07-01T00:00'), zone);
     expect(rows).toEqual([{ from: at('2027-06-01T00:00'), to: at('2027-06-19T00:00'), kind: 'exam', name: 'Spring exams' }]);
+  });
+});
+
+describe('timestamps in the report', () => {
+  it('the fast formatter writes what luxon writes, across DST changes and in zones west of UTC', () => {
+    for (const z of ['Europe/Oslo', 'America/New_York', 'UTC', 'Etc/UTC', 'Europe/London', 'Asia/Kolkata']) {
+      const f = isoFormatter(z);
+      for (let t = at('2026-03-28T00:00', z); t < at('2026-03-30T00:00', z); t += 1777) expect(f(t)).toBe(isoIn(t, z));
+      for (let t = at('2026-10-24T00:00', z); t < at('2026-11-03T00:00', z); t += 3607) expect(f(t)).toBe(isoIn(t, z));
+    }
   });
 });
