@@ -85,6 +85,12 @@ describe.runIf(ready)('SSH standby (real sshd in a container)', () => {
     const r = await standby.exec('pwd; [ "$(echo a b | wc -w)" -eq 2 ] && echo two', { cwd: '/etc/ssh' });
     expect(r.stdout).toBe('/etc/ssh\ntwo\n');
     expect(r.exitCode).toBe(0);
+    // a working directory that does not exist runs nothing
+    const bad = await standby.exec('echo ran; touch /tmp/ran-elsewhere', { cwd: '/no/such/dir' });
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/\/no\/such\/dir/);
+    expect((await sb.exec('test -e /tmp/ran-elsewhere')).exitCode).not.toBe(0);
   });
 
   it('a remote command exiting 255 is a result, not a lost connection', async () => {

@@ -127,7 +127,9 @@ export class SshStandby implements Standby {
   }
 
   private async startMaster(): Promise<void> {
-    this.controlDir ??= await mkdtemp(path.join(os.tmpdir(), 'continuity-ssh-cm-'));
+    // A unix socket path must stay under ~104 bytes: fall back to /tmp when TMPDIR is deep.
+    const tmp = os.tmpdir().length > 60 ? '/tmp' : os.tmpdir();
+    this.controlDir ??= await mkdtemp(path.join(tmp, 'continuity-ssh-cm-'));
     const logFile = path.join(this.controlDir, 'master.log');
     // stderr goes to a file: with -f the backgrounded master keeps it open, a pipe would never close.
     const fd = openSync(logFile, 'w', 0o600);
@@ -187,7 +189,8 @@ export class SshStandby implements Standby {
   private run(command: string, options: ExecOptions): Promise<ExecResult> {
     // The login shell records its pid (= its process group, sshd made it a session leader) so a timeout can kill the command remotely.
     const pidFile = `/tmp/.continuity-exec-${randomUUID()}.pid`;
-    const body = options.cwd ? `cd ${shq(options.cwd)} && ${command}` : command;
+    // `cd … || exit` on its own line: a failed cd must not run the rest of a multi-statement command elsewhere.
+    const body = options.cwd ? `cd ${shq(options.cwd)} || exit 1\n${command}` : command;
     const remote = `{ echo $$ > ${pidFile}; } 2>/dev/null; sh -c ${shq(body)}; rc=$?; rm -f ${pidFile}; exit $rc`;
     const args = [...this.baseArgs(), '-o', 'ControlMaster=no', ...(this.controlPath ? ['-o', `ControlPath=${this.controlPath}`] : []), '-T', this.destination(), remote];
     return new Promise<ExecResult>((resolve, reject) => {
