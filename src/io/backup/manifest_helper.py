@@ -281,6 +281,8 @@ def read_rdiff_metadata(path, paths, meta):
                     cur["target"] = unquote_rdiff(val)
                 elif key == "Size":
                     cur["size"] = int(val)
+                elif key == "SHA1Digest":
+                    cur["sha1"] = val
     return meta
 
 
@@ -298,6 +300,34 @@ def run_rdiff_sizes(opts):
 def hash_file(full):
     with open(full, "rb", buffering=0) as f:
         return hash_stream(f)
+
+
+def hash_file_sha1(full):
+    """sha256, size and sha1 in one read: the sha1 is checked against the digest rdiff-backup recorded."""
+    h, h1, n = hashlib.sha256(), hashlib.sha1(), 0
+    with open(full, "rb", buffering=0) as f:
+        while True:
+            b = f.read(CHUNK)
+            if not b:
+                break
+            h.update(b)
+            h1.update(b)
+            n += len(b)
+    return h.hexdigest(), n, h1.hexdigest()
+
+
+def damaged_in_mirror(entries, meta):
+    """Files whose bytes differ from what rdiff-backup recorded when it made the backup (size or SHA1Digest)."""
+    bad = []
+    for e in entries:
+        m = meta.get(e["path"])
+        if e["type"] != "file" or m is None or m.get("type") != "file":
+            continue
+        if "size" in m and m["size"] != e["size"]:
+            bad.append("%s (%d bytes, rdiff-backup recorded %d)" % (e["path"], e["size"], m["size"]))
+        elif "sha1" in m and "_sha1" in e and m["sha1"] != e["_sha1"]:
+            bad.append("%s (SHA1 %s, rdiff-backup recorded %s)" % (e["path"], e["_sha1"][:12], m["sha1"][:12]))
+    return bad
 
 
 def run_walk(opts):
@@ -347,11 +377,27 @@ def run_walk(opts):
         todo = [e for e in entries if e["type"] == "file"]
         workers = max(2, (os.cpu_count() or 2))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for e, (digest, n) in zip(todo, pool.map(lambda e: hash_file(os.path.join(root, e["path"])), todo,
-                                                     chunksize=64)):
-                e["sha256"] = digest
-                e["size"] = n
+            if meta is None:
+                for e, (digest, n) in zip(todo, pool.map(lambda e: hash_file(os.path.join(root, e["path"])), todo,
+                                                         chunksize=64)):
+                    e["sha256"] = digest
+                    e["size"] = n
+            else:
+                for e, (digest, n, sha1) in zip(todo, pool.map(lambda e: hash_file_sha1(os.path.join(root, e["path"])),
+                                                               todo, chunksize=64)):
+                    e["sha256"] = digest
+                    e["size"] = n
+                    e["_sha1"] = sha1
+    if meta is not None:
+        # the mirror (or an increment rebuilt from it) is what the restore copies: a file damaged on the backup
+        # disk comes back damaged and would match itself, so check it against what rdiff-backup recorded
+        bad = damaged_in_mirror(entries, meta)
+        if bad:
+            fail("the backup is damaged: %d file%s no longer match%s what rdiff-backup recorded when it made the backup: %s%s"
+                 % (len(bad), "" if len(bad) == 1 else "s", "es" if len(bad) == 1 else "", "; ".join(bad[:5]),
+                    "; ..." if len(bad) > 5 else ""))
     for e in entries:
+        e.pop("_sha1", None)
         if meta is not None:
             m = meta.get(e["path"])
             if m is not None:
