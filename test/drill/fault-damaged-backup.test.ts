@@ -1,0 +1,156 @@
+// Faults in the backup itself, drilled onto a real standby container over SSH: a file of an rdiff-backup
+// mirror changed on the backup disk, a truncated tar archive, a damaged gzip stream, a damaged restic pack.
+// Each drill must fail, name what is wrong, and leave the (read-only mounted) repository as it was.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runDrill } from '../../src/app/run-drill.ts';
+import { hashRepository, makeBackups, PASSWORD, run, type Backups } from '../support/backup-fixtures.ts';
+import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
+import { copyTree, flipBytes, standbyState, truncateTo } from '../support/fault-helpers.ts';
+import { needImage, needTool } from '../support/tools.ts';
+import { AT_V2, writeSite } from './site-fixture.ts';
+
+const VIDEO = 'skole/tjener/home0/laerer01/video/forelesning.bin';
+let b: Backups;
+let work: string;
+let sb: StartedStandby;
+
+beforeAll(async () => {
+  for (const t of ['tar', 'rdiff-backup', 'restic']) needTool(t);
+  needImage('continuity/standby:latest');
+  b = makeBackups(['tar', 'rdiff-backup', 'restic']);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-fault-damage-'));
+  // each test damages its own copy under work/damaged; the standby sees it read-only at /backup
+  fs.mkdirSync(path.join(work, 'damaged'));
+  sb = await startStandby({ binds: [{ source: path.join(work, 'damaged'), target: '/backup', mode: 'ro' }] });
+}, 120_000);
+
+afterAll(async () => {
+  await stopAll();
+  b?.cleanup();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+/** Copy a fixture repository to work/damaged/<name>, damage it, and drill it; the repository hash is taken after the damage. */
+async function drillDamaged(name: string, o: { tool: 'tar' | 'rdiff-backup' | 'restic'; from: string; damage: (repo: string) => void; at?: string }) {
+  const repo = copyTree(o.from, path.join(work, 'damaged', name));
+  o.damage(repo);
+  const hash = hashRepository(repo);
+  let passwordFile: string | undefined;
+  if (o.tool === 'restic') {
+    passwordFile = path.join(work, `${name}.pass`);
+    fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  }
+  const file = writeSite(path.join(work, name), {
+    tool: o.tool,
+    repository: `/backup/${name}`,
+    passwordFile,
+    standbySsh: { ssh: sb.sshTarget, identityFile: sb.identityFile, knownHosts: sb.knownHostsFile },
+    services: `  - { name: ssh login, tcp: 22 }\n`,
+  });
+  const t0 = performance.now();
+  const r = await runDrill({ siteFile: file, at: o.at ?? AT_V2, journalDir: path.join(work, name, 'j') });
+  const seconds = (performance.now() - t0) / 1000;
+  const phases = Object.fromEntries(r.journal.phases.map((p) => [p.name, p]));
+  const onDisk = JSON.parse(fs.readFileSync(r.journalFile!, 'utf8'));
+  console.log(`[figures] ${name}: ${seconds.toFixed(1)} s, exit ${r.exitCode}, ${r.journal.phases.map((p) => `${p.name} ${p.status} ${p.seconds ?? 0}s`).join(', ')}`);
+  return { r, phases, seconds, onDisk, unchanged: () => hashRepository(repo) === hash, repo };
+}
+
+describe('a damaged backup, drilled onto a standby container', () => {
+  it('a file changed inside the rdiff-backup mirror (latest snapshot): verify fails naming the file', async () => {
+    const d = await drillDamaged('rdiff-flipped', { tool: 'rdiff-backup', from: b.repos['rdiff-backup']!, damage: (repo) => flipBytes(path.join(repo, VIDEO), 1_000_000, 32) });
+    console.log(`rdiff-backup flipped bytes: ${d.seconds.toFixed(1)} s, exit ${d.r.exitCode}`);
+    expect(d.r.journal.phases.map((p) => `${p.name}:${p.status}`)).toEqual(['preflight:passed', 'restore:passed', 'verify:failed', 'services:passed', 'cleanup:passed']);
+    expect(d.phases.verify.detail).toContain(VIDEO);
+    expect(d.phases.verify.detail).toMatch(/SHA1|damaged|corrupt/i);
+    expect(d.r.exitCode).toBe(1);
+    expect(d.onDisk).toMatchObject({ status: 'failed', rto: { met: false } });
+    expect(d.unchanged()).toBe(true);
+    expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
+  });
+
+  it('the same damage drilled at the older rdiff-backup increment (rebuilt from the damaged mirror): verify fails naming the file', async () => {
+    const d = await drillDamaged('rdiff-flipped-old', {
+      tool: 'rdiff-backup',
+      from: b.repos['rdiff-backup']!,
+      damage: (repo) => flipBytes(path.join(repo, VIDEO), 4096, 8),
+      at: '2026-11-24T03:00Z',
+    });
+    console.log(`rdiff-backup flipped bytes, older increment: ${d.seconds.toFixed(1)} s, exit ${d.r.exitCode}`);
+    expect(d.phases.restore.status).toBe('passed');
+    expect(d.phases.verify.status).toBe('failed');
+    expect(d.phases.verify.detail).toContain(VIDEO);
+    expect(d.r.exitCode).toBe(1);
+    expect(d.unchanged()).toBe(true);
+  });
+
+  it('a file cut short inside the rdiff-backup mirror: verify fails naming the file and both sizes', async () => {
+    const d = await drillDamaged('rdiff-truncated', { tool: 'rdiff-backup', from: b.repos['rdiff-backup']!, damage: (repo) => truncateTo(path.join(repo, VIDEO), 1 << 20) });
+    console.log(`rdiff-backup truncated file: ${d.seconds.toFixed(1)} s, exit ${d.r.exitCode}`);
+    expect(d.phases.verify.status).toBe('failed');
+    expect(d.phases.verify.detail).toContain(VIDEO);
+    expect(d.phases.verify.detail).toContain(String(6 * 1024 * 1024 + 123));
+    expect(d.phases.verify.detail).toContain(String(1 << 20));
+    expect(d.r.exitCode).toBe(1);
+    expect(d.unchanged()).toBe(true);
+  });
+
+  it('a truncated .tar archive: the drill fails before restoring anything, naming the archive; nothing left on the standby', async () => {
+    const d = await drillDamaged('tar-truncated', {
+      tool: 'tar',
+      from: b.repos.tar!,
+      damage: (repo) => truncateTo(path.join(repo, 'tjener-2026-11-25T0200Z.tar'), 3 << 20),
+    });
+    console.log(`truncated .tar: ${d.seconds.toFixed(1)} s, exit ${d.r.exitCode}, ${d.r.journal.phases.find((p) => p.status === 'failed')?.name}: ${d.r.journal.phases.find((p) => p.status === 'failed')?.detail}`);
+    const failed = d.r.journal.phases.find((p) => p.status === 'failed')!;
+    expect(['preflight', 'restore']).toContain(failed.name);
+    expect(failed.detail).toContain('tjener-2026-11-25T0200Z.tar');
+    expect(failed.detail).toMatch(/truncated|unexpected (end|EOF)/i);
+    expect(failed.detail).not.toMatch(/\n\s+at /);
+    expect(d.phases.verify.status).toBe('skipped');
+    expect(d.r.exitCode).not.toBe(0);
+    expect(d.onDisk.status).toBe('failed');
+    expect(d.unchanged()).toBe(true);
+    expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
+  });
+
+  it('damaged bytes in a .tar.gz stream: the drill fails naming the archive and the gzip error', async () => {
+    const d = await drillDamaged('targz-flipped', {
+      tool: 'tar',
+      from: b.repos['tar.gz']!,
+      damage: (repo) => flipBytes(path.join(repo, 'tjener-2026-11-25T0200Z.tar.gz'), 3 << 20, 64),
+    });
+    const failed = d.r.journal.phases.find((p) => p.status === 'failed')!;
+    console.log(`damaged .tar.gz: ${d.seconds.toFixed(1)} s, exit ${d.r.exitCode}, ${failed.name}: ${failed.detail}`);
+    expect(['preflight', 'restore']).toContain(failed.name);
+    expect(failed.detail).toContain('tjener-2026-11-25T0200Z.tar.gz');
+    expect(failed.detail).toMatch(/gzip|crc|invalid compressed|corrupt/i);
+    expect(d.phases.verify.status).toBe('skipped');
+    expect(d.r.exitCode).not.toBe(0);
+    expect(d.unchanged()).toBe(true);
+    expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
+  });
+
+  it('a damaged restic data pack: the drill fails naming the repository, the password never shows', async () => {
+    const d = await drillDamaged('restic-pack', {
+      tool: 'restic',
+      from: b.repos.restic!,
+      damage: (repo) => {
+        for (const p of run('find', [path.join(repo, 'data'), '-type', 'f']).trim().split('\n')) {
+          const size = fs.statSync(p).size;
+          flipBytes(p, Math.floor(size / 2), 64);
+        }
+      },
+    });
+    const failed = d.r.journal.phases.find((p) => p.status === 'failed')!;
+    console.log(`damaged restic pack: ${d.seconds.toFixed(1)} s, exit ${d.r.exitCode}, ${failed.name}: ${failed.detail}`);
+    expect(failed.detail).toContain('/backup/restic-pack');
+    expect(d.r.exitCode).not.toBe(0);
+    expect(JSON.stringify(d.onDisk)).not.toContain(PASSWORD);
+    expect(d.unchanged()).toBe(true);
+    expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
+  });
+});
