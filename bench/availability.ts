@@ -7,7 +7,7 @@
 // Run: npx tsx bench/availability.ts [--hosts 200] [--services 10] [--days 365] [--quick] [--cache DIR] [--profile]
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AvailCgi, WORKHOURS, needAvailCgi, toOurTerms } from '../test/support/avail-cgi.ts';
@@ -30,20 +30,20 @@ const TO = FROM + days * 86400;
 const isoDay = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
-interface Measured { wall: number; rssMB: number; exit: number; stdout: string; stderr: string }
+interface Measured { wall: number; cpu: number; rssMB: number; exit: number; stdout: string; stderr: string }
 
-/** Run a command under GNU time: wall seconds and peak RSS (max resident set size). */
+/** Run a command under GNU time: wall seconds, CPU seconds (user + system) and peak RSS (max resident set size). */
 function measure(cmd: string, argv: string[], env?: NodeJS.ProcessEnv): Promise<Measured> {
   const out = join(tmpdir(), `bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const t0 = performance.now();
   return new Promise((done, fail) => {
-    execFile('/usr/bin/time', ['-f', '%e %M', '-o', out, cmd, ...argv], { env: env ?? process.env, maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
+    execFile('/usr/bin/time', ['-f', '%e %M %U %S', '-o', out, cmd, ...argv], { env: env ?? process.env, maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
       const wall = (performance.now() - t0) / 1000;
       if (!existsSync(out)) return fail(err ?? new Error('no /usr/bin/time output'));
       const last = readFileSync(out, 'utf8').trim().split('\n').at(-1)!;
       rmSync(out, { force: true });
-      const [, kb] = last.split(' ').map(Number);
-      done({ wall, rssMB: kb / 1024, exit: (err as { code?: number } | null)?.code ?? 0, stdout, stderr });
+      const [, kb, user, sys] = last.split(' ').map(Number);
+      done({ wall, cpu: user + sys, rssMB: kb / 1024, exit: (err as { code?: number } | null)?.code ?? 0, stdout, stderr });
     });
   });
 }
@@ -161,16 +161,17 @@ async function main(): Promise<void> {
   }
 
   say('');
-  const widths = [52, 9, 10, 10, 12, 13];
-  say(row(['run', 'wall s', 'MB/s', 'M lines/s', 'peak RSS MB', 'covers'], widths));
+  const widths = [52, 8, 7, 7, 10, 12, 13];
+  say(row(['run', 'wall s', 'CPU s', 'MB/s', 'M lines/s', 'peak RSS MB', 'covers'], widths));
   say(row(widths.map((w) => '-'.repeat(w)), widths));
   for (const [label, m, covers] of results)
-    say(row([label, m.wall.toFixed(2), (mb / m.wall).toFixed(0), (data.lines / m.wall / 1e6).toFixed(2), m.rssMB.toFixed(0), covers], widths));
+    say(row([label, m.wall.toFixed(2), m.cpu.toFixed(2), (mb / m.wall).toFixed(0), (data.lines / m.wall / 1e6).toFixed(2), m.rssMB.toFixed(0), covers], widths));
   say('');
   const cgiAll = results.filter(([l]) => l.includes('=all')).reduce((s, [, m]) => s + m.wall, 0);
   if (cgiAll > 0) say(`whole report: continuity ${ours.wall.toFixed(2)} s vs avail.cgi host=all + host=all&service=all ${cgiAll.toFixed(2)} s (${(cgiAll / ours.wall).toFixed(1)}× ${cgiAll > ours.wall ? 'faster' : 'SLOWER'})`);
   say(`targets: peak RSS < 200 MB: ${ours.rssMB < 200 ? 'met' : 'MISSED'} (${ours.rssMB.toFixed(0)} MB); ≥ 100 MB/s: ${mb / ours.wall >= 100 ? 'met' : 'MISSED'} (${(mb / ours.wall).toFixed(0)} MB/s)${cgiAll ? `; faster than avail.cgi: ${ours.wall < cgiAll ? 'met' : 'MISSED'}` : ''}`);
   if (agree) say(agree);
+  say(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (MB/s and lines/s are per wall second; CPU s shows the work when the machine is shared)`);
   if (!haveCgi) say('avail.cgi not installed (apt-get install -y nagios4-cgi nagios4-core): only our figures');
   if (args.profile) {
     const prof = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f));
