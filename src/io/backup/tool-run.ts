@@ -28,12 +28,18 @@ export function scrub(text: string, secret?: string): string {
   return out;
 }
 
-/** The last few meaningful lines of a tool's stderr, for an error message. */
+/** A Go stack frame's location line (restic prints `\tgithub.com/…/repository.go:303` under each function). */
+const GO_FRAME = /^\s+\S+\.(go|s):\d+(\s+\+0x[0-9a-f]+)?$/;
+
+/** The last few meaningful lines of a tool's stderr, for an error message (Go stack traces left out: the error is above them). */
 export function tail(stderr: string, lines = 6): string {
-  return stderr
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => l.trim() !== '')
+  const all = stderr.split('\n').map((l) => l.trimEnd());
+  const frame = new Set<number>();
+  all.forEach((l, i) => {
+    if (GO_FRAME.test(l)) frame.add(i).add(i - 1);
+  });
+  return all
+    .filter((l, i) => l.trim() !== '' && !frame.has(i))
     .slice(-lines)
     .join('\n');
 }
