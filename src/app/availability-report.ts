@@ -132,9 +132,16 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
   const warnings: string[] = [];
   if (until < to) warnings.push(`The range ends after the report was made (${isoIn(now, zone)}): service time after that is not counted yet.`);
   const services: ServiceResult[] = [];
+  const usesLeft = new Map<string, number>();
   for (const s of sla.services) {
     const key = subjectKey({ host: s.monitor.host, service: s.monitor.service });
-    const own = incidents.filter((i) => i.service === s.id);
+    usesLeft.set(key, (usesLeft.get(key) ?? 0) + 1);
+  }
+  const incidentsOf = new Map<string, Incident[]>();
+  for (const inc of incidents) incidentsOf.set(inc.service, [...(incidentsOf.get(inc.service) ?? []), inc]);
+  for (const s of sla.services) {
+    const key = subjectKey({ host: s.monitor.host, service: s.monitor.service });
+    const own = incidentsOf.get(s.id) ?? [];
     const seen = scan.seen.has(key);
     if (!seen && !own.length)
       warnings.push(`Service ${s.id}: ${s.monitor.service ? `service ${s.monitor.service} on host ${s.monitor.host}` : `host ${s.monitor.host}`} has no state in the logs; its time is unknown.`);
@@ -145,9 +152,10 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
       notRunning: 'unknown',
       initialState,
     });
-    // the timeline is all that is needed from here on, once no other service monitors the same subject
-    if (sla.services.every((o) => o === s || sla.services.indexOf(o) < sla.services.indexOf(s) || subjectKey({ host: o.monitor.host, service: o.monitor.service }) !== key))
-      scan.events.delete(key);
+    // the timeline is all that is needed from here on, once no later service monitors the same subject
+    const left = (usesLeft.get(key) ?? 1) - 1;
+    usesLeft.set(key, left);
+    if (left === 0) scan.events.delete(key);
     const ranges: PeriodRange[] = [...splitPeriods(from, to, zone, period), ...(s.examTarget ? examPeriods(sla.calendar?.examPeriods, from, to, zone) : [])];
     for (const row of rowsOf(sla, s)) {
       const clock = clockFor(row.hours);

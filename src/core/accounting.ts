@@ -2,7 +2,7 @@
 // seconds by what they mean to users, under the SLA's accounting policy (DESIGN.md section 3).
 import type { AccountingPolicy } from './sla.ts';
 import type { ServiceClock } from './calendar.ts';
-import { State, STATE_NAMES, type Segment, type StateCode, type StateName } from './states.ts';
+import { firstSegmentAfter, State, STATE_NAMES, type Segment, type StateCode, type StateName } from './states.ts';
 
 /** What a state means to a user, before planned downtime is considered. */
 export type Category = 'up' | 'down' | 'unknown';
@@ -51,7 +51,8 @@ export function emptyTally(): Tally {
 export function tally(segments: Segment[], clock: ServiceClock, from: number, to: number, policy: AccountingPolicy): Tally {
   const t = emptyTally();
   t.serviceSeconds = clock.between(from, to);
-  for (const s of segments) {
+  for (let i = firstSegmentAfter(segments, from); i < segments.length && segments[i].start < to; i++) {
+    const s = segments[i];
     const a = Math.max(s.start, from);
     const b = Math.min(s.end, to);
     if (b <= a) continue;

@@ -2,7 +2,7 @@
 // Windows are built from local wall-clock times with luxon, so 08:00–18:00 stays 08:00–18:00 local
 // (ten hours) on both sides of a DST change. Times are epoch seconds; intervals are [start, end).
 import { DateTime } from 'luxon';
-import type { DateRange, ServiceHours, Sla, Weekday } from './sla.ts';
+import type { DateRange, ServiceHours, Weekday } from './sla.ts';
 
 /** A half-open interval of epoch seconds. */
 export interface Interval {
@@ -80,13 +80,6 @@ export function serviceWindows(hours: ServiceHours, cal: CalendarSpec, from: num
     day = day.plus({ days: 1 });
   }
   return mergeIntervals(out);
-}
-
-/** The service-hours definition a name refers to in the SLA. */
-export function hoursByName(sla: Sla, name: string): ServiceHours {
-  const h = sla.serviceHours[name];
-  if (h === undefined) throw new Error(`unknown serviceHours \`${name}\``);
-  return h;
 }
 
 /** A date range (inclusive local dates) as [midnight of from, midnight after to) in epoch seconds. */

@@ -5,7 +5,7 @@
 import type { AccountingPolicy } from './sla.ts';
 import type { ServiceClock } from './calendar.ts';
 import { categoryOf } from './accounting.ts';
-import { STATE_NAMES, type Segment } from './states.ts';
+import { firstSegmentAfter, STATE_NAMES, type Segment } from './states.ts';
 
 /** One outage, times in epoch seconds (clipped to the period). */
 export interface Outage {
@@ -25,7 +25,8 @@ export function findOutages(segments: Segment[], clock: ServiceClock, from: numb
     if (open && open.serviceSeconds > 0) out.push(open);
     open = null;
   };
-  for (const s of segments) {
+  for (let i = firstSegmentAfter(segments, from); i < segments.length && segments[i].start < to; i++) {
+    const s = segments[i];
     const a = Math.max(s.start, from);
     const b = Math.min(s.end, to);
     if (b <= a) continue;

@@ -5,6 +5,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { dateRangeInterval } from './calendar.ts';
 import type { DateRange } from './sla.ts';
 
+/** How the report range is split into rows. */
 export type PeriodKind = 'week' | 'month' | 'quarter' | 'year' | 'whole';
 
 /** One report row's time range (epoch seconds, [from, to)). */
@@ -68,8 +69,21 @@ export function isoFormatter(zone: string): (t: number) => string {
   const z = IANAZone.create(zone);
   // luxon writes `Z` for fixed UTC zones (`UTC`) and +00:00 for zones that are at UTC for a while
   const zulu = isoIn(0, zone).endsWith('Z');
+  // Offsets change at most once in a quarter of an hour (in practice: twice a year), and asking
+  // luxon for one is slow (Intl), so remember them per quarter hour where both ends agree.
+  const quarters = new Map<number, number>();
+  const offsetAt = (t: number) => {
+    const q = Math.floor(t / 900);
+    let o = quarters.get(q);
+    if (o === undefined) {
+      const start = z.offset(q * 900 * 1000);
+      o = start === z.offset((q * 900 + 899) * 1000) ? start : NaN;
+      quarters.set(q, o);
+    }
+    return Number.isNaN(o) ? z.offset(t * 1000) : o;
+  };
   return (t: number) => {
-    const offset = z.offset(t * 1000); // minutes east of UTC
+    const offset = offsetAt(t); // minutes east of UTC
     const d = new Date((t + offset * 60) * 1000);
     const sign = offset < 0 ? '-' : '+';
     const abs = Math.abs(offset);

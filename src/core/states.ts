@@ -18,10 +18,12 @@ export const State = {
   /** an incident from the service desk's list (unplanned unavailability) */
   INCIDENT: 8,
 } as const;
+/** One of the State codes. */
 export type StateCode = (typeof State)[keyof typeof State];
 
 /** Printable names of the states, by code. */
 export const STATE_NAMES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN', 'DOWN', 'UNREACHABLE', 'NODATA', 'NOTRUNNING', 'INCIDENT'] as const;
+/** One of the state names. */
 export type StateName = (typeof STATE_NAMES)[number];
 
 /** Event codes stored per subject. HARD states are 0..5, SOFT states 8 + state. */
@@ -176,4 +178,16 @@ export function buildTimeline(events: EventList, from: number, to: number, opts:
   }
   emit(to);
   return out;
+}
+
+/** Index of the first segment that ends after t (segments are sorted and do not overlap). */
+export function firstSegmentAfter(segments: Segment[], t: number): number {
+  let lo = 0;
+  let hi = segments.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (segments[mid].end <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
