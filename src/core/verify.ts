@@ -126,7 +126,8 @@ export function verifyTree(expected: Iterable<TreeEntry>, restored: Iterable<Tre
     if (got.type !== exp.type) content = { path: exp.path, kind: 'type', expected: exp.type, found: got.type };
     else if (exp.type === 'file') {
       if (got.size !== exp.size) content = { path: exp.path, kind: 'size', expected: String(exp.size), found: String(got.size) };
-      else if (!exp.sha256 || !got.sha256) contentUnchecked++;
+      else if (!exp.sha256) contentUnchecked++;
+      else if (!got.sha256) content = { path: exp.path, kind: 'content', expected: `sha256 ${exp.sha256.slice(0, 12)}…`, found: 'unreadable' };
       else if (got.sha256 !== exp.sha256) content = { path: exp.path, kind: 'content', expected: `sha256 ${exp.sha256.slice(0, 12)}…`, found: `sha256 ${got.sha256.slice(0, 12)}…` };
     } else if (exp.type === 'symlink' && (exp.target ?? '') !== (got.target ?? ''))
       content = { path: exp.path, kind: 'symlink', expected: exp.target, found: got.target };

@@ -18,10 +18,19 @@ export function listCommand(root: string): string {
   return `cd ${shq(root)} && find . -mindepth 1 -printf '%y\\0%s\\0%U\\0%G\\0%m\\0%l\\0%P\\0'`;
 }
 
-/** Shell command printing `sha256  ./path` NUL-terminated for every regular file, hashed in parallel batches. */
-export function hashCommand(root: string, parallel?: number): string {
-  const p = parallel ? String(parallel) : '"$(nproc 2>/dev/null || echo 2)"';
-  return `cd ${shq(root)} && find . -type f -print0 | xargs -0 -r -P ${p} -n 200 sha256sum -z --`;
+/**
+ * Shell command hashing the NUL-separated relative paths on its stdin, one sha256sum per core,
+ * printing `sha256  path` NUL-terminated. Batches are sized so each worker gets about 8 of them:
+ * big enough that process start-up is noise, small enough that one large file does not leave a core idle.
+ * Each batch writes its own file (parallel writers on one pipe would tear records apart), then all are printed.
+ */
+export function hashCommand(root: string, files: number, parallel?: number): string {
+  const workers = parallel ? String(parallel) : '$(nproc 2>/dev/null || echo 2)';
+  return (
+    `P=${workers}; N=$(( ${files} / (P * 8) + 1 )); [ "$N" -lt 16 ] && N=16; ` +
+    `T=$(mktemp -d) || exit 1; trap 'rm -rf "$T"' EXIT; cd ${shq(root)} && ` +
+    `xargs -0 -r -P "$P" -n "$N" sh -c 'f=$(mktemp "$0/h.XXXXXX") && sha256sum -z -- "$@" > "$f"' "$T" && cat "$T"/h.*`
+  );
 }
 
 /** Parse the output of `listCommand`. */
@@ -49,16 +58,16 @@ export function parseHashes(out: string): Map<string, string> {
   const hashes = new Map<string, string>();
   for (const rec of out.split('\0')) {
     if (rec.length < 67) continue;
-    // `<64 hex>  ./path` (binary mode marks with `*` instead of the second space)
-    hashes.set(rec.slice(66).replace(/^\.\//, ''), rec.slice(0, 64));
+    // `<64 hex>  path` (binary mode marks with `*` instead of the second space)
+    hashes.set(rec.slice(66), rec.slice(0, 64));
   }
   return hashes;
 }
 
 /** Every entry under `root` on the standby, paths relative to `root`, files with their sha256. */
 export async function listRestoredTree(standby: Standby, root: string, options: ListOptions = {}): Promise<TreeEntry[]> {
-  const run = async (what: string, command: string) => {
-    const r = await standby.exec(command, { signal: options.signal, timeoutMs: options.timeoutMs });
+  const run = async (what: string, command: string, input?: string) => {
+    const r = await standby.exec(command, { signal: options.signal, timeoutMs: options.timeoutMs, ...(input !== undefined ? { input } : {}) });
     if (r.timedOut) throw new StepFailed(`${what} on ${standby.description} timed out`, { command: what, exitCode: r.exitCode, stderr: r.stderr });
     if (r.exitCode !== 0)
       throw new StepFailed(`${what} on ${standby.description} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, {
@@ -68,12 +77,15 @@ export async function listRestoredTree(standby: Standby, root: string, options: 
       });
     return r.stdout;
   };
-  const [listing, hashed] = await Promise.all([
-    run(`listing ${root}`, listCommand(root)),
-    run(`hashing ${root}`, hashCommand(root, options.parallel)),
-  ]);
-  const hashes = parseHashes(hashed);
-  const entries = parseListing(listing);
+  // list first (fast, metadata only), then hash with batches sized from the file count
+  const entries = parseListing(await run(`listing ${root}`, listCommand(root)));
+  const files = entries.filter((e) => e.type === 'file').map((e) => e.path);
+  const hashes = files.length
+    ? parseHashes(await run(`hashing ${root}`, hashCommand(root, files.length, options.parallel), `${files.join('\0')}\0`))
+    : new Map<string, string>();
   for (const e of entries) if (e.type === 'file') e.sha256 = hashes.get(e.path);
+  const unhashed = files.filter((f) => !hashes.has(f));
+  if (unhashed.length)
+    throw new StepFailed(`hashing ${root} on ${standby.description}: ${unhashed.length} file(s) could not be hashed, e.g. ${unhashed.slice(0, 3).join(', ')}`);
   return entries;
 }

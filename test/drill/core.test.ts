@@ -229,6 +229,14 @@ describe('verify', () => {
     expect(verifyTree(snapshot, got, { ignoreExtra: (p) => ignore.has(p) }).summary.extra).toBe(0);
   });
 
+  it('a restored file without a hash is a mismatch, never silently passed', () => {
+    const got = same();
+    delete got.find((e) => e.path === 'etc/hosts')!.sha256;
+    const r = verifyTree(snapshot, got);
+    expect(r.summary.mismatches).toBe(1);
+    expect(r.problems[0]).toMatchObject({ path: 'etc/hosts', kind: 'content', found: 'unreadable' });
+  });
+
   it('knows which home a path belongs to', () => {
     expect(homeOf('skole/tjener/home0/elev01/a/b')).toBe('skole/tjener/home0/elev01');
     expect(homeOf('home/anna/x')).toBe('home/anna');
@@ -243,5 +251,15 @@ describe('verify', () => {
     expect(r.summary.missing).toBe(150);
     expect(r.summary.problems).toHaveLength(100);
     expect(r.summary.moreProblems).toBe(50);
+  });
+});
+
+describe('fixtures/site.yaml', () => {
+  it('is a valid, commented example of every drill field', async () => {
+    const { loadSite } = await import('../../src/io/load.ts');
+    const spec = await loadSite('fixtures/site.yaml');
+    expect(spec.data.backup).toMatchObject({ tool: 'rdiff-backup', paths: ['skole/tjener/home0', 'etc'] });
+    expect(spec.data.standby).toMatchObject({ ssh: 'root@10.0.2.15:22', restoreRoot: '/srv/restore' });
+    expect(spec.data.services!.map((s) => s.name)).toContain('ssh login');
   });
 });
