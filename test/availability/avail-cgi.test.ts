@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildAvailabilityReport } from '../../src/app/availability-report.ts';
 import type { AvailabilityReport } from '../../src/core/report-model.ts';
 import { AvailCgi, WORKHOURS, needAvailCgi, toOurTerms } from '../support/avail-cgi.ts';
-import { generateLog, hostsOf, type GenHost } from '../support/nagios-log-gen.ts';
+import { generateLog, hostsOf, writeLogs, type GenHost } from '../support/nagios-log-gen.ts';
 
 const have = needAvailCgi();
 const work = mkdtempSync(join(tmpdir(), 'avail-xcheck-'));
@@ -110,4 +110,35 @@ describe.skipIf(!have)('our seconds equal avail.cgi 4.4.6 where it is right (UTC
       }
     });
   }
+  it('daily rotation: archives nagios-MM-DD-YYYY-00.log read by --log-dir give avail.cgi\'s seconds too', async () => {
+    const sc = { seed: 4242, from: '2025-03-03', to: '2025-03-17', hosts: hostsOf(3, 2) };
+    const t1 = day(sc.from), t2 = day(sc.to);
+    const dir = mkdtempSync(join(work, 'rotated-'));
+    const written = await writeLogs({
+      seed: sc.seed, from: t1, to: t2, hosts: sc.hosts, rotation: 'daily', noise: true,
+      problemsPerDay: 1.5, softBlipsPerDay: 1, meanProblemSeconds: 7200,
+      downtimes: { perHostPerDay: 0.4, hours: [8, 18], weekdaysOnly: true },
+      restarts: { perDay: 0.3, hours: [0, 6], gapSeconds: [30, 1800] },
+    }, dir);
+    expect(written.files.filter((f) => /archives\/nagios-\d\d-\d\d-\d{4}-00\.log$/.test(f))).toHaveLength(14);
+    const slaFile = join(dir, 'sla.yaml');
+    writeFileSync(slaFile, scenarioSla(sc.hosts, 'UTC'));
+    const report = await buildAvailabilityReport({ slaFile, logs: [written.current], logDir: written.archiveDir, from: sc.from, to: sc.to, period: 'whole', now: new Date() });
+    expect(report.inputs).toHaveLength(15);
+    const cgi = AvailCgi.setup({ hosts: sc.hosts, log: written.current, archiveDir: written.archiveDir, timeperiods: [WORKHOURS] });
+    try {
+      let compared = 0;
+      for (const [group, rpttimeperiod] of [['round-the-clock', undefined], ['staff', 'workhours']] as const) {
+        for (const q of [{ host: 'all' }, { host: 'all', service: 'all' }]) {
+          for (const r of await cgi.query({ ...q, t1, t2, tz: 'UTC', rpttimeperiod, assumeStatesDuringNotRunning: false })) {
+            expect(ours(report, r.host, r.service, group), `${r.host} ${r.service ?? '(host)'} ${group}`).toEqual(toOurTerms(r));
+            compared++;
+          }
+        }
+      }
+      expect(compared).toBe(3 * 3 * 2);
+    } finally {
+      cgi.cleanup();
+    }
+  });
 });
