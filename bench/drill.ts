@@ -1,0 +1,337 @@
+// bench/drill: about 1 GB of home directories (~100 000 files) backed up once by each real tool, then for each
+// tool, side by side in one run: (a) the tool's own restore command into an empty folder, (b) the whole drill
+// (`continuity drill run`, a child process, onto a LOCAL standby) with per-phase seconds from its journal, and
+// (c) plain sha256sum over the same restored files, against the drill's verify phase. Prints a table and writes
+// the figures as JSON under bench/results/.
+//
+// Run: npx tsx bench/drill.ts [--size 1G] [--files 100000] [--tools tar,rsync,rdiff-backup,restic,borg] [--quick]
+//                             [--cache DIR] [--seed N] [--warm]
+//
+// Overhead (what docs/drill-bench.md calls "drill overhead"), all from the drill's own journal:
+//   overhead = (RTO clock − verify − services) − bare restore
+//            = preflight + (drill restore phase − bare restore) + bookkeeping between phases (journal writes)
+// i.e. everything the drill puts on the RTO clock except the probes (verify, services) beyond what the bare tool needs.
+// Cleanup runs after the RTO clock stops; it is shown but not counted.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateTree, parseSize, type TreeFigures } from './drill-tree.ts';
+import { BENCH_PASSWORD, PATHS, TOOLS, bareRestoreCommand, bareRestoredRoot, ensureBackup, type BenchTool, type Repo } from './drill-backups.ts';
+import { dropCaches, scratchFs, sha256sumCommand, timed, timedShell, warm, type Timed } from './drill-measure.ts';
+import type { Journal } from '../src/core/journal.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string' },
+    files: { type: 'string' },
+    tools: { type: 'string', default: TOOLS.join(',') },
+    quick: { type: 'boolean', default: false },
+    cache: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    warm: { type: 'boolean', default: false },
+    prepare: { type: 'boolean', default: false },
+  },
+});
+const bytesWanted = parseSize(args.size ?? (args.quick ? '100M' : '1G'));
+const filesWanted = Number(args.files ?? (args.quick ? 10_000 : 100_000));
+const seed = Number(args.seed);
+const tools = args.tools!.split(',').map((t) => t.trim()).filter(Boolean) as BenchTool[];
+for (const t of tools) if (!(TOOLS as readonly string[]).includes(t)) fail(`--tools: expected some of ${TOOLS.join(', ')}, got \`${t}\``);
+if (!Number.isInteger(filesWanted) || filesWanted < 100) fail(`--files: expected a whole number ≥ 100, got \`${args.files}\``);
+const cache = path.resolve(args.cache ?? path.join('/var/tmp/continuity-bench', `drill-${bytesWanted}-${filesWanted}-seed${seed}`));
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const MB = 1e6;
+
+function fail(msg: string): never {
+  process.stderr.write(`bench/drill: ${msg}\n`);
+  process.exit(2);
+}
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('/bin/sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function versionOf(cmd: string): string {
+  try {
+    const v = execFileSync('/bin/sh', ['-c', cmd === 'restic' ? 'restic version' : `${cmd} --version`], { encoding: 'utf8' });
+    return /(\d+\.\d+(?:\.\d+)?)/.exec(v)?.[1] ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
+/** The tree, generated once into the cache. */
+function ensureTree(): { dir: string; fig: TreeFigures; seconds?: number } {
+  const dir = path.join(cache, 'tree');
+  const marker = path.join(cache, 'tree.done.json');
+  if (fs.existsSync(marker)) return { dir, fig: JSON.parse(fs.readFileSync(marker, 'utf8')) as TreeFigures };
+  // a new tree makes every cached backup stale
+  fs.rmSync(path.join(cache, 'repos'), { recursive: true, force: true });
+  say(`generating ~${(bytesWanted / MB).toFixed(0)} MB in ~${filesWanted} files into ${dir} …`);
+  const t0 = performance.now();
+  const chown = process.getuid?.() === 0;
+  const fig = generateTree(dir, { bytes: bytesWanted, files: filesWanted, seed, chown });
+  if (!chown) say('  (not root: every file stays owned by you; owners are not exercised)');
+  fs.mkdirSync(cache, { recursive: true });
+  fs.writeFileSync(marker, JSON.stringify(fig, null, 1));
+  return { dir, fig, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The bench's SLA: the fixture's, with an RPO that lets a cached backup of any age through (the gate is still run). */
+function writeSla(dir: string): void {
+  const sla = fs.readFileSync(path.join(ROOT, 'fixtures/sla.yaml'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'sla.yaml'), sla.replace(/^recovery: .*$/m, 'recovery: { rto: PT4H, rpo: P3650D }'));
+}
+
+function writeSite(dir: string, repo: Repo, standby: string, passwordFile: string): string {
+  const pw = repo.tool === 'restic' || repo.tool === 'borg' ? `  passwordFile: ${passwordFile}\n` : '';
+  const file = path.join(dir, `site-${repo.tool}.yaml`);
+  fs.writeFileSync(
+    file,
+    `version: continuity/v1
+kind: site
+name: bench-${repo.tool}
+sla: ./sla.yaml
+production: [tjener.nordby.skole]
+backup:
+  tool: ${repo.tool}
+  repository: ${repo.repository}
+  paths: [${PATHS.join(', ')}]
+${pw}standby:
+  local: ${standby}
+  restoreRoot: /srv/restore
+services:
+  - { name: home directories restored, run: 'test -d "$RESTORE_ROOT/skole/tjener/home0/elev0000"' }
+  - { name: hosts file restored, run: 'cat "$RESTORE_ROOT/etc/hosts"', expect: { output: tjener.intern } }
+`,
+  );
+  return file;
+}
+
+interface ToolResult {
+  tool: BenchTool;
+  version: string;
+  repoBytes: number;
+  files: number;
+  bytes: number;
+  bare: Timed;
+  sha256sum: { p1Warm: number; p2Warm: number; p1Cold: number; p2Cold: number };
+  drill: {
+    process: Timed;
+    status: string;
+    exitCode: number;
+    phases: Record<string, number>;
+    preflightChecks: { name: string; seconds: number }[];
+    rtoSeconds: number;
+    /** RTO clock minus the phases' own seconds: journal writes and gaps between phases */
+    bookkeeping: number;
+    verification?: Journal['verification'];
+    detail: Record<string, string | undefined>;
+  };
+  overheadSeconds: number;
+  overheadPercent: number;
+}
+
+async function benchTool(repo: Repo, tree: string, work: string, passwordFile: string, canDrop: boolean): Promise<ToolResult> {
+  const tool = repo.tool;
+  const before = () => (canDrop ? dropCaches() : warm(repo.repository));
+
+  // (a) the bare tool's own restore into an empty folder
+  const target = path.join(work, `bare-${tool}`);
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.mkdirSync(target);
+  const { command, env } = bareRestoreCommand(repo, tree, target, cache);
+  await before();
+  say(`  ${tool}: bare restore …`);
+  const bare = await timedShell(command, { env });
+  if (bare.exitCode !== 0) throw new Error(`${tool}: the bare restore failed (exit ${bare.exitCode}): ${bare.stderr.trim().slice(-800)}`);
+  const restored = bareRestoredRoot(repo, tree, target);
+  const files = Number(execFileSync('/bin/sh', ['-c', `find ${JSON.stringify(restored)} -type f | wc -l`], { encoding: 'utf8' }).trim());
+  const bytes = Number(execFileSync('/bin/sh', ['-c', `find ${JSON.stringify(restored)} -type f -printf '%s\\n' | awk '{s+=$1} END {print s+0}'`], { encoding: 'utf8' }).trim());
+
+  // (c) sha256sum over the same restored files: warm (just written, as verify finds the drill's restore), then cold
+  say(`  ${tool}: sha256sum …`);
+  const hash = async (p: number, cold: boolean) => {
+    if (cold) {
+      if (!canDrop) return NaN;
+      dropCaches();
+    }
+    const r = await timedShell(sha256sumCommand(restored, p));
+    if (r.exitCode !== 0) throw new Error(`sha256sum failed: ${r.stderr}`);
+    return r.seconds;
+  };
+  const sha256sum = { p1Warm: await hash(1, false), p2Warm: await hash(2, false), p1Cold: await hash(1, true), p2Cold: await hash(2, true) };
+  fs.rmSync(target, { recursive: true, force: true });
+
+  // (b) the whole drill onto a local standby, as a user runs it
+  const standby = path.join(work, `standby-${tool}`);
+  const journals = path.join(work, `journals-${tool}`);
+  fs.rmSync(standby, { recursive: true, force: true });
+  fs.rmSync(journals, { recursive: true, force: true });
+  fs.mkdirSync(standby);
+  const site = writeSite(work, repo, standby, passwordFile);
+  await before();
+  say(`  ${tool}: drill …`);
+  const proc = await timed([process.execPath, path.join(ROOT, 'bin/continuity.mjs'), 'drill', 'run', '--site', site, '--journal-dir', journals, '--format', 'json'], {
+    cwd: work,
+  });
+  const jf = fs.existsSync(journals) ? fs.readdirSync(journals).filter((f) => f.endsWith('.json')) : [];
+  if (jf.length !== 1) throw new Error(`${tool}: the drill left no journal (exit ${proc.exitCode}): ${proc.stderr.trim().slice(-800)}`);
+  const journal = JSON.parse(fs.readFileSync(path.join(journals, jf[0]), 'utf8')) as Journal;
+  const phases: Record<string, number> = {};
+  const detail: Record<string, string | undefined> = {};
+  for (const p of journal.phases) {
+    phases[p.name] = p.seconds ?? 0;
+    detail[p.name] = p.detail;
+  }
+  const preflightChecks = (journal.phases.find((p) => p.name === 'preflight')?.checks ?? []).map((c) => ({ name: c.name, seconds: c.seconds ?? 0 }));
+  const rtoSeconds = journal.rto.actualSeconds ?? NaN;
+  const inPhases = (phases.preflight ?? 0) + (phases.restore ?? 0) + (phases.verify ?? 0) + (phases.services ?? 0);
+  const overheadSeconds = rtoSeconds - (phases.verify ?? 0) - (phases.services ?? 0) - bare.seconds;
+  return {
+    tool,
+    version: journal.backup.toolVersion ?? versionOf(tool),
+    repoBytes: repo.repoBytes,
+    files,
+    bytes,
+    bare,
+    sha256sum,
+    drill: {
+      process: proc,
+      status: journal.status,
+      exitCode: proc.exitCode,
+      phases,
+      preflightChecks,
+      rtoSeconds,
+      bookkeeping: rtoSeconds - inPhases,
+      verification: journal.verification,
+      detail,
+    },
+    overheadSeconds,
+    overheadPercent: (overheadSeconds / bare.seconds) * 100,
+  };
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  return [line(rows[0]), w.map((n) => '-'.repeat(n)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync('/usr/bin/time')) fail('needs GNU time at /usr/bin/time (apt-get install time)');
+  fs.mkdirSync(cache, { recursive: true });
+  const tree = ensureTree();
+  const usable = tools.filter((t) => {
+    if (has(t)) return true;
+    say(`skipping ${t}: not installed`);
+    return false;
+  });
+  say(`tree: ${tree.fig.files} files, ${(tree.fig.bytes / MB).toFixed(0)} MB, ${tree.fig.users} homes, in ${tree.dir}${tree.seconds ? ` (generated in ${tree.seconds.toFixed(0)} s)` : ' (cached)'}`);
+  const repos: Repo[] = usable.map((t) => ensureBackup(t, tree.dir, cache, say));
+  if (args.prepare) {
+    say('prepared: tree and backups are cached');
+    return;
+  }
+
+  const scratch = scratchFs(path.join(cache, 'run'), Math.max(2 * 2 ** 30, 4 * tree.fig.bytes), Math.max(65_536, 4 * tree.fig.files));
+  const work = scratch.dir;
+  say(`restores land on ${scratch.note}`);
+  writeSla(work);
+  const passwordFile = path.join(work, 'repo-pass');
+  fs.writeFileSync(passwordFile, `${BENCH_PASSWORD}\n`, { mode: 0o600 });
+
+  const canDrop = !args.warm && dropCaches();
+  const cacheNote = canDrop
+    ? 'cold: page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before each bare restore, each drill and each cold sha256sum'
+    : `warm: ${args.warm ? '--warm given' : 'dropping the page cache is not permitted here'}; the repository is read once before each bare restore and each drill`;
+  say(`page cache: ${cacheNote}`);
+
+  const results: ToolResult[] = [];
+  try {
+    for (const repo of repos) {
+      say(`${repo.tool}:`);
+      try {
+        results.push(await benchTool(repo, tree.dir, work, passwordFile, canDrop));
+      } catch (err) {
+        say(`  ${repo.tool} FAILED: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    scratch.release();
+  }
+
+  const head = ['tool', 'files', 'bare restore s', 'drill restore s', 'preflight+bk s', 'overhead s', 'overhead %', 'verify s', 'sha256sum s', '-P2 s', 'restore MB/s', 'files/s', 'verify MB/s', 'peak RSS bare/drill MiB', 'unchecked', 'drill'];
+  const rows = results.map((r) => [
+    r.tool,
+    String(r.files),
+    f1(r.bare.seconds),
+    f1(r.drill.phases.restore),
+    f1(r.drill.phases.preflight + r.drill.bookkeeping),
+    f1(r.overheadSeconds),
+    `${r.overheadPercent.toFixed(0)} %`,
+    f1(r.drill.phases.verify),
+    f2(r.sha256sum.p1Warm),
+    f2(r.sha256sum.p2Warm),
+    f1(r.bytes / MB / r.drill.phases.restore),
+    String(Math.round(r.files / r.drill.phases.restore)),
+    f1(r.bytes / MB / r.drill.phases.verify),
+    `${r.bare.rssMiB.toFixed(0)}/${r.drill.process.rssMiB.toFixed(0)}`,
+    String(r.drill.verification?.contentUnchecked ?? 0),
+    r.drill.status,
+  ]);
+  say('');
+  say(`bench/drill: ${tree.fig.files} files, ${(tree.fig.bytes / MB).toFixed(0)} MB; ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; page cache ${canDrop ? 'cold' : 'warm'}`);
+  say(table([head, ...rows]));
+  say('');
+  say('per phase (s): preflight gates | restore | verify | services | cleanup | RTO clock | process wall');
+  for (const r of results) {
+    const gates = r.drill.preflightChecks.filter((c) => c.seconds >= 0.05).map((c) => `${c.name} ${f2(c.seconds)}`).join(', ');
+    say(
+      `  ${r.tool.padEnd(12)} ${f2(r.drill.phases.preflight)} (${gates || 'all gates < 0.05'}) | ${f2(r.drill.phases.restore)} | ${f2(r.drill.phases.verify)} | ${f2(r.drill.phases.services)} | ${f2(r.drill.phases.cleanup)} | ${f2(r.drill.rtoSeconds)} | ${f2(r.drill.process.seconds)}`,
+    );
+  }
+  say('');
+  say('sha256sum over the restored files (s): warm -P1 / warm -P2 / cold -P1 / cold -P2');
+  for (const r of results) say(`  ${r.tool.padEnd(12)} ${f2(r.sha256sum.p1Warm)} / ${f2(r.sha256sum.p2Warm)} / ${f2(r.sha256sum.p1Cold)} / ${f2(r.sha256sum.p2Cold)}`);
+  if (results.some((r) => r.drill.verification?.contentUnchecked))
+    say('NOTE: "unchecked" files were compared by size only: the drill got no sha256 for them from the standby (see docs/drill-bench.md)');
+  for (const r of results)
+    if (r.drill.status !== 'passed') say(`NOTE: the ${r.tool} drill ${r.drill.status} (exit ${r.drill.exitCode}): ${JSON.stringify(r.drill.detail)}`);
+
+  const outDir = path.join(ROOT, 'bench/results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const out = path.join(outDir, `drill-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const strip = (t: Timed) => ({ seconds: t.seconds, rssMiB: t.rssMiB, exitCode: t.exitCode });
+  fs.writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        command: process.argv.slice(1).join(' '),
+        // the drill measured is the working tree's, uncommitted changes included
+        commit: execFileSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim(),
+        machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, kernel: os.release() },
+        pageCache: canDrop ? 'cold' : 'warm',
+        restoresOn: scratch.note,
+        tree: tree.fig,
+        results: results.map((r) => ({ ...r, bare: strip(r.bare), drill: { ...r.drill, process: strip(r.drill.process) } })),
+      },
+      null,
+      1,
+    ),
+  );
+  say(`\nfigures: ${path.relative(process.cwd(), out)}`);
+}
+
+await main();
