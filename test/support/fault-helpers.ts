@@ -112,6 +112,15 @@ export async function standbyState(sb: StartedStandby, root = '/srv/restore'): P
   return { root: lines.filter((l) => l !== 'LOCKED').join('\n'), locked: lines.includes('LOCKED') };
 }
 
+/** Wait until a process whose command line matches `pattern` (pgrep -f) runs inside the container; polls. */
+export async function waitForProcess(sb: StartedStandby, pattern: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while ((await sb.exec(['pgrep', '-f', pattern])).exitCode !== 0) {
+    if (Date.now() > until) throw new Error(`no process matching ${pattern} in the container within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** sshd's log of the container (its stderr): who logged in. */
 export function containerLog(sb: StartedStandby): string {
   const r = spawnSync('docker', ['logs', sb.container.getId()], { encoding: 'utf8' });
