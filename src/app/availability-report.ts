@@ -9,7 +9,7 @@ import { findOutages, summariseOutages } from '../core/outages.ts';
 import { examPeriods, isoFormatter, isoIn, periodBounds, splitPeriods, type PeriodKind, type PeriodRange } from '../core/periods.ts';
 import { evaluateTarget, priceReduction } from '../core/sanctions.ts';
 import { policyOf, type Sla, type SlaService } from '../core/sla.ts';
-import { buildTimeline, Ev, EventList, State, type Segment, type StateCode } from '../core/states.ts';
+import { buildTimeline, Ev, EventList, State, type StateCode } from '../core/states.ts';
 import type { AvailabilityReport, PeriodResult, ServiceResult } from '../core/report-model.ts';
 import { loadSla } from '../io/load.ts';
 import { logFilesIn, orderLogFiles, scanLogs, subjectKey, type Subject } from '../io/nagios-log.ts';
@@ -147,7 +147,7 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
       warnings.push(`Service ${s.id}: ${s.monitor.service ? `service ${s.monitor.service} on host ${s.monitor.host}` : `host ${s.monitor.host}`} has no state in the logs; its time is unknown.`);
     // A service known only from an incident list is up unless an incident says otherwise.
     const initialState: StateCode | undefined = !seen && own.length ? State.OK : undefined;
-    const segments: Segment[] = buildTimeline(withIncidents(scan.events.get(key), own), from, to, {
+    const segments = buildTimeline(withIncidents(scan.events.get(key), own), from, to, {
       softStates: policy.softStates,
       notRunning: 'unknown',
       initialState,

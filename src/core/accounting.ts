@@ -2,7 +2,7 @@
 // seconds by what they mean to users, under the SLA's accounting policy (DESIGN.md section 3).
 import type { AccountingPolicy } from './sla.ts';
 import type { ServiceClock } from './calendar.ts';
-import { firstSegmentAfter, State, STATE_NAMES, type Segment, type StateCode, type StateName } from './states.ts';
+import { State, STATE_NAMES, type StateCode, type StateName, type Timeline } from './states.ts';
 
 /** What a state means to a user, before planned downtime is considered. */
 export type Category = 'up' | 'down' | 'unknown';
@@ -47,25 +47,25 @@ export function emptyTally(): Tally {
   return { serviceSeconds: 0, upSeconds: 0, downSeconds: 0, plannedSeconds: 0, unknownSeconds: 0, byState };
 }
 
-/** Sum the service seconds of the segments inside [from, to). */
-export function tally(segments: Segment[], clock: ServiceClock, from: number, to: number, policy: AccountingPolicy): Tally {
+/** Sum the service seconds of the timeline's segments inside [from, to). */
+export function tally(tl: Timeline, clock: ServiceClock, from: number, to: number, policy: AccountingPolicy): Tally {
   const t = emptyTally();
   t.serviceSeconds = clock.between(from, to);
-  for (let i = firstSegmentAfter(segments, from); i < segments.length && segments[i].start < to; i++) {
-    const s = segments[i];
-    const a = Math.max(s.start, from);
-    const b = Math.min(s.end, to);
+  for (let i = tl.firstAfter(from); i < tl.length && tl.starts[i] < to; i++) {
+    const a = Math.max(tl.starts[i], from);
+    const b = Math.min(tl.ends[i], to);
     if (b <= a) continue;
     const secs = clock.between(a, b);
     if (!secs) continue;
-    const raw = t.byState[STATE_NAMES[s.state]];
+    const state = tl.states[i] as StateCode;
+    const raw = t.byState[STATE_NAMES[state]];
     raw.total += secs;
-    if (s.planned) {
+    if (tl.planned[i]) {
       raw.planned += secs;
       t.plannedSeconds += secs;
       continue;
     }
-    const cat = categoryOf(s.state, policy);
+    const cat = categoryOf(state, policy);
     if (cat === 'up') t.upSeconds += secs;
     else if (cat === 'down') t.downSeconds += secs;
     else t.unknownSeconds += secs;

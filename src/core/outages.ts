@@ -5,7 +5,7 @@
 import type { AccountingPolicy } from './sla.ts';
 import type { ServiceClock } from './calendar.ts';
 import { categoryOf } from './accounting.ts';
-import { firstSegmentAfter, STATE_NAMES, type Segment } from './states.ts';
+import { STATE_NAMES, type StateCode, type Timeline } from './states.ts';
 
 /** One outage, times in epoch seconds (clipped to the period). */
 export interface Outage {
@@ -18,27 +18,27 @@ export interface Outage {
 }
 
 /** The outages inside [from, to) that have at least one second of service time. */
-export function findOutages(segments: Segment[], clock: ServiceClock, from: number, to: number, policy: AccountingPolicy): Outage[] {
+export function findOutages(tl: Timeline, clock: ServiceClock, from: number, to: number, policy: AccountingPolicy): Outage[] {
   const out: Outage[] = [];
   let open: Outage | null = null;
   const close = () => {
     if (open && open.serviceSeconds > 0) out.push(open);
     open = null;
   };
-  for (let i = firstSegmentAfter(segments, from); i < segments.length && segments[i].start < to; i++) {
-    const s = segments[i];
-    const a = Math.max(s.start, from);
-    const b = Math.min(s.end, to);
+  for (let i = tl.firstAfter(from); i < tl.length && tl.starts[i] < to; i++) {
+    const a = Math.max(tl.starts[i], from);
+    const b = Math.min(tl.ends[i], to);
     if (b <= a) continue;
-    if (s.planned) continue; // bridges
-    const cat = categoryOf(s.state, policy);
+    if (tl.planned[i]) continue; // bridges
+    const state = tl.states[i] as StateCode;
+    const cat = categoryOf(state, policy);
     if (cat === 'up') close();
     else if (cat === 'down') {
       const secs = clock.between(a, b);
       if (open) {
         open.end = b;
         open.serviceSeconds += secs;
-      } else open = { start: a, end: b, serviceSeconds: secs, state: STATE_NAMES[s.state] };
+      } else open = { start: a, end: b, serviceSeconds: secs, state: STATE_NAMES[state] };
     }
     // unknown bridges
   }

@@ -100,6 +100,61 @@ export interface Segment {
   planned: boolean;
 }
 
+/**
+ * A subject's consecutive segments, stored as columns (typed arrays) so a year of state changes
+ * for thousands of subjects makes no garbage: segment i is [starts[i], ends[i]) in states[i].
+ */
+export class Timeline {
+  starts = new Uint32Array(16);
+  ends = new Uint32Array(16);
+  states = new Uint8Array(16);
+  planned = new Uint8Array(16);
+  length = 0;
+
+  /** Append a segment, merging it into the previous one when it continues it unchanged. */
+  add(start: number, end: number, state: StateCode, planned: boolean): void {
+    const n = this.length;
+    const p = planned ? 1 : 0;
+    if (n && this.ends[n - 1] === start && this.states[n - 1] === state && this.planned[n - 1] === p) {
+      this.ends[n - 1] = end;
+      return;
+    }
+    if (n === this.starts.length) {
+      const grow = <T extends Uint32Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(n * 2);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts);
+      this.ends = grow(this.ends);
+      this.states = grow(this.states);
+      this.planned = grow(this.planned);
+    }
+    this.starts[n] = start;
+    this.ends[n] = end;
+    this.states[n] = state;
+    this.planned[n] = p;
+    this.length = n + 1;
+  }
+
+  /** Index of the first segment that ends after t. */
+  firstAfter(t: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ends[mid] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The segments as objects (tests, debugging). */
+  toArray(): Segment[] {
+    return Array.from({ length: this.length }, (_, i) => ({ start: this.starts[i], end: this.ends[i], state: this.states[i] as StateCode, planned: this.planned[i] === 1 }));
+  }
+}
+
 /** How to read the events into states. */
 export interface TimelineOptions {
   /** count SOFT states as state changes (default: only HARD states count) */
@@ -117,8 +172,8 @@ export interface TimelineOptions {
  * The timeline of one subject inside [from, to): consecutive segments, merged when state and
  * planned flag are equal. Events must be sorted (EventList.sort).
  */
-export function buildTimeline(events: EventList, from: number, to: number, opts: TimelineOptions): Segment[] {
-  const out: Segment[] = [];
+export function buildTimeline(events: EventList, from: number, to: number, opts: TimelineOptions): Timeline {
+  const out = new Timeline();
   if (to <= from) return out;
   const countSoft = opts.softStates === 'count';
   const keepWhenStopped = opts.notRunning === 'keep';
@@ -145,9 +200,7 @@ export function buildTimeline(events: EventList, from: number, to: number, opts:
     const end = Math.min(until, to);
     if (end <= cursor) return;
     const { state, planned } = current();
-    const prev = out[out.length - 1];
-    if (prev && prev.end === cursor && prev.state === state && prev.planned === planned) prev.end = end;
-    else out.push({ start: cursor, end, state, planned });
+    out.add(cursor, end, state, planned);
     cursor = end;
   };
 
@@ -180,14 +233,3 @@ export function buildTimeline(events: EventList, from: number, to: number, opts:
   return out;
 }
 
-/** Index of the first segment that ends after t (segments are sorted and do not overlap). */
-export function firstSegmentAfter(segments: Segment[], t: number): number {
-  let lo = 0;
-  let hi = segments.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (segments[mid].end <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
