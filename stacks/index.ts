@@ -13,11 +13,12 @@ import { ThinClientServer } from './thin-client-server.ts';
 const cfg = await readStackConfig();
 const site = cfg.site;
 const reserve = site.reserve!;
-const connectionTo = (host: string, port = 22) => ({ host, port, user: cfg.sshUser, privateKey: cfg.sshPrivateKey });
+// Every connection checks the machine's host key (from the site file); without it remote.Command would ignore it.
+const connectionTo = (host: string, hostKey: string, port = 22) => ({ host, port, hostKey, user: cfg.sshUser, privateKey: cfg.sshPrivateKey });
 
 // The reserve machine: one per school, kept at the municipality building.
 const standby = new ReserveServer(`${site.name}-reserve`, {
-  connection: connectionTo(reserve.host, reserve.port),
+  connection: connectionTo(reserve.host, reserve.hostKey, reserve.port),
   host: reserve.host,
   port: reserve.port ?? 22,
   tool: site.backup.tool,
@@ -35,7 +36,7 @@ const plan = cfg.thinClientPlan;
 const thinClientServers = (site.thinClients?.servers ?? []).map(
   (server, i) =>
     new ThinClientServer(`${site.name}-${server.name}`, {
-      connection: connectionTo(server.host, server.port),
+      connection: connectionTo(server.host, server.hostKey, server.port),
       system: site.thinClients!.system,
       sizing: plan!.servers[i],
       clientSwapMiB: plan!.clientSwapMiB,

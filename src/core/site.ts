@@ -30,14 +30,14 @@ export interface Site {
     marginPercent?: number;
   };
   /** the reserve machine the Pulumi stack provisions into the standby */
-  reserve?: { host: string; port?: number; toolVersion?: string; packages?: string[] };
+  reserve?: { host: string; port?: number; hostKey: string; toolVersion?: string; packages?: string[] };
   /** thin clients and their servers, sized by src/core/capacity.ts */
   thinClients?: {
     system: 'ltsp' | 'x2go';
     clients: number;
     clientMemoryMiB: number;
     multimedia?: boolean;
-    servers: { name: string; host: string; port?: number; memoryMiB: number }[];
+    servers: { name: string; host: string; port?: number; hostKey: string; memoryMiB: number }[];
   };
   services?: Probe[];
   timeouts?: Partial<Record<'preflight' | 'restore' | 'verify' | 'services' | 'cleanup', string>>;

@@ -47,6 +47,15 @@ describe('stack nordby (mocks)', () => {
     expect(cmd('nordby-reserve-drill-user').connection.value).toMatchObject({ host: '10.20.0.50', port: 22, user: 'root' });
   });
 
+  it('checks every machine\'s host key: each connection carries the key the site file lists', async () => {
+    const { loadSite } = await import('../../src/io/load.ts');
+    const site = (await loadSite('sites/nordby.yaml')).data;
+    for (const r of resources.filter((x) => x.type === 'command:remote:Command')) {
+      const expected = r.name.startsWith('nordby-reserve-') ? site.reserve!.hostKey : site.thinClients!.servers[0].hostKey;
+      expect(r.inputs.connection.value.hostKey, r.name).toBe(expected);
+    }
+  });
+
   it('exports exactly what the site file\'s standby section needs', async () => {
     expect(Object.keys(program).sort()).toEqual([
       'standbyHost', 'standbyHostKeyFingerprint', 'standbyKnownHostsLine', 'standbyPort', 'standbyRestoreRoot', 'standbyToolVersions', 'standbyUser', 'thinClients',
