@@ -10,7 +10,9 @@ import type { GenHost } from './nagios-log-gen.ts';
 
 const run = promisify(execFile);
 
+/** Debian's avail.cgi (package nagios4-cgi). */
 export const AVAIL_CGI = '/usr/lib/cgi-bin/nagios4/avail.cgi';
+/** The Nagios 4 core binary (package nagios4-core): `-vp` writes objects.cache. */
 export const NAGIOS4 = '/usr/sbin/nagios4';
 
 /** True when avail.cgi and nagios4 are installed; throws in CI (CI=true) when they are not: a missing peer is a failure there. */
@@ -29,6 +31,7 @@ export const WORKHOURS: TimePeriod = {
   lines: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'].map((d) => `${d} 08:00-18:00`),
 };
 
+/** One avail.cgi report: the subjects, the window [t1, t2), the zone and the options that differ from the defaults. */
 export interface AvailCgiQuery {
   /** a host name or `all` */
   host: string;

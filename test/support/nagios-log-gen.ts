@@ -8,6 +8,7 @@ import { once } from 'node:events';
 /** One monitored host and its services. */
 export interface GenHost { name: string; services: string[] }
 
+/** What to generate: the seed, the time span, the subjects, and how eventful their life is. */
 export interface LogGenOptions {
   seed: number;
   /** epoch seconds of the first line (a UTC midnight when rotating daily) */
@@ -75,7 +76,7 @@ const RETRY = 60;
 /** time, order of creation, line, and for HARD alerts the subject and its new state */
 type Ev = [time: number, seq: number, line: string, subject: number, hardState: string | null];
 
-/** Streams the log line by line in time order; `onFile(name)` is called when a new file begins (rotation). */
+/** The log line by line in time order; a `{ file }` marker where a daily rotation starts a new file (its archive name). */
 export function* generateLines(opts: LogGenOptions): Generator<string | { file: string }> {
   const rnd = prng(opts.seed);
   const exp = (mean: number) => -Math.log(1 - rnd()) * mean;
