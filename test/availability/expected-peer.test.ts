@@ -15,8 +15,8 @@ import { ServiceClock } from '../../src/core/calendar.ts';
 import { tally } from '../../src/core/accounting.ts';
 import { DEFAULT_POLICY } from '../../src/core/sla.ts';
 
-// the shared real-log collection (see its SOURCES.md); CI provides it at the same path or via NAGIOS_DATA
-const dir = `${process.env.NAGIOS_DATA ?? '/work/shared/data/nagios'}/monitoring-availability`;
+// the shared real-log collection (see its SOURCES.md); it lies beside the repository (../shared), or set NAGIOS_DATA
+const dir = `${process.env.NAGIOS_DATA ?? new URL('../../../shared/data/nagios', import.meta.url).pathname}/monitoring-availability`;
 
 async function peerRow(file: string, host: string, service: string | undefined, t1: number, t2: number, options: string) {
   const subject = { host, service };

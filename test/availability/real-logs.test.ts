@@ -1,4 +1,4 @@
-// The real production and lab logs in /work/shared/data/nagios parse without a single malformed
+// The real production and lab logs in ../shared/data/nagios (beside the repository) parse without a single malformed
 // line and give a report; one service is checked against seconds worked out by hand.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { buildAvailabilityReport } from '../../src/app/availability-report.ts';
 import { tempDir } from './support/scenario.ts';
 
-// the shared real-log collection (see its SOURCES.md); CI provides it at the same path or via NAGIOS_DATA
-const data = process.env.NAGIOS_DATA ?? '/work/shared/data/nagios';
+// the shared real-log collection (see its SOURCES.md); it lies beside the repository (../shared), or set NAGIOS_DATA
+const data = process.env.NAGIOS_DATA ?? new URL('../../../shared/data/nagios', import.meta.url).pathname;
 const now = new Date('2027-01-01T00:00:00Z');
 
 function sla24x7(zone: string, monitors: string[]): string {
