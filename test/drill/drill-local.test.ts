@@ -226,3 +226,25 @@ describe('--dry-run', () => {
     expect(fs.readdirSync(path.join(dir, 'standby'))).toEqual([]);
   });
 });
+
+describe('time limits', () => {
+  it('a phase that overruns its limit fails with the limit named, the drill ends, cleanup still runs', async () => {
+    needTool('tar');
+    const { file, dir } = site('tar', 'timeout', {
+      services: `  - { name: hung service, run: 'sleep 120' }\n`,
+      extra: 'timeouts: { services: PT2S }\n',
+    });
+    const t0 = performance.now();
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals') });
+    expect((performance.now() - t0) / 1000).toBeLessThan(60);
+    const services = r.journal.phases.find((p) => p.name === 'services')!;
+    expect(services.status).toBe('failed');
+    expect(services.seconds).toBeGreaterThanOrEqual(1.9);
+    expect(services.seconds).toBeLessThan(10);
+    expect(services.detail).toMatch(/timed out after 2\.00 s/);
+    expect(r.exitCode).toBe(1);
+    expect(r.journal.rto.met).toBe(false);
+    expect(r.journal.phases.at(-1)).toMatchObject({ name: 'cleanup', status: 'passed' });
+    expect(fs.readdirSync(path.join(dir, 'standby', 'srv'))).toEqual([]);
+  });
+});
