@@ -368,7 +368,12 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       return { passed: true, detail: `${root} is empty` };
     });
     await gate('free space', async () => {
-      snapshotBytes = await adapter.snapshotBytes(standby!, source, snapshot!);
+      try {
+        snapshotBytes = await adapter.snapshotBytes(standby!, source, snapshot!);
+      } catch (err) {
+        // reading the snapshot found it damaged (a truncated archive, a bad pack): the drill's finding, like an unreadable snapshot list
+        throw new CheckFailed(err instanceof Error ? err.message : String(err));
+      }
       const need = requiredBytes(snapshotBytes, site.standby.marginPercent ?? 10);
       const r = await exec(`p=${shq(root)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`);
       const avail = Number(r.stdout.trim().split(/\s+/)[3]) * 1024;
