@@ -111,7 +111,8 @@ describe('a damaged backup, drilled onto a standby container', () => {
     expect(failed.detail).toMatch(/truncated|unexpected (end|EOF)/i);
     expect(failed.detail).not.toMatch(/\n\s+at /);
     expect(d.phases.verify.status).toBe('skipped');
-    expect(d.r.exitCode).not.toBe(0);
+    // a damaged backup is the drill's finding (exit 1), not "could not run" (3)
+    expect(d.r.exitCode).toBe(1);
     expect(d.onDisk.status).toBe('failed');
     expect(d.unchanged()).toBe(true);
     expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
@@ -129,7 +130,8 @@ describe('a damaged backup, drilled onto a standby container', () => {
     expect(failed.detail).toContain('tjener-2026-11-25T0200Z.tar.gz');
     expect(failed.detail).toMatch(/gzip|crc|invalid compressed|corrupt/i);
     expect(d.phases.verify.status).toBe('skipped');
-    expect(d.r.exitCode).not.toBe(0);
+    // a damaged backup is the drill's finding (exit 1), not "could not run" (3)
+    expect(d.r.exitCode).toBe(1);
     expect(d.unchanged()).toBe(true);
     expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
   });
@@ -151,7 +153,8 @@ describe('a damaged backup, drilled onto a standby container', () => {
     // restic's own error, not the Go stack trace it prints under it
     expect(failed.detail).toMatch(/ciphertext verification failed/);
     expect(failed.detail).not.toMatch(/\.go:\d+|main\.main|runtime\.goexit/);
-    expect(d.r.exitCode).not.toBe(0);
+    // a damaged backup is the drill's finding (exit 1), not "could not run" (3)
+    expect(d.r.exitCode).toBe(1);
     expect(JSON.stringify(d.onDisk)).not.toContain(PASSWORD);
     expect(d.unchanged()).toBe(true);
     expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
