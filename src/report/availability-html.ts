@@ -11,7 +11,7 @@ const CSS = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2329;max-width:1200px;margin:2em auto;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
 .meta{color:#57606a}.verdict{font-size:1.15em;font-weight:600;padding:.6em .9em;border-radius:6px;display:inline-block}
-.ok{background:#dafbe1;color:#116329}.bad{background:#ffebe9;color:#a40e26}
+.ok{background:#dafbe1;color:#116329}.warn{background:#fff8c5;border-left:4px solid #d4a72c;padding:.4em .8em}.bad{background:#ffebe9;color:#a40e26}
 table{border-collapse:collapse;margin:.6em 0;font-size:.85em}th,td{border:1px solid #d0d7de;padding:.25em .5em;text-align:right;vertical-align:top;white-space:nowrap}td.l,td.miss,td.t{white-space:normal}td.l{min-width:6.5em}td.miss{min-width:8em}td.t{min-width:8em}
 th{background:#f6f8fa}td.l,th.l{text-align:left}td.miss{color:#a40e26;font-weight:600}td.met{color:#116329}
 svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#1d2329}
@@ -166,6 +166,7 @@ export function render(report: AvailabilityReport): string {
 <h1>${h(title)}</h1>
 <p class="meta">${parties ? `${h(parties)}<br>` : ''}${h(`${report.range.from.slice(0, 10)} to ${report.range.to.slice(0, 10)} (exclusive), per ${report.range.period}; times in ${report.sla.timezone}. SLA file ${report.sla.file}; generated ${report.generatedAt}.`)}</p>
 <p class="verdict ${missed ? 'bad' : 'ok'}">${h(verdict(report))}</p>
+${(report.warnings ?? []).map((w) => `<p class="warn">Warning: ${h(w)}</p>`).join('\n')}
 <p class="legend"><span><i class="sw" style="background:${GREEN}"></i>target met</span><span><i class="sw" style="background:${RED}"></i>target missed</span><span><i class="sw" style="border-top:2px dashed #1d2329;height:0"></i>target</span><span><i class="sw" style="background:${GREY}"></i>no service time</span></p>
 <h2>Outage timeline</h2>
 <p class="meta">Unplanned unavailability that overlaps service time; hover an outage for its times.</p>

@@ -33,6 +33,7 @@ export function render(report: AvailabilityReport): string {
       `      <property name="sla" value="${x(report.sla.file)}"/>`,
       '    </properties>',
       ...s.periods.map((p) => testcase(s, p)),
+      ...(report.warnings?.length ? [`    <system-err>${x(report.warnings.join('\n'))}</system-err>`] : []),
       '  </testsuite>',
     ].join('\n');
   });

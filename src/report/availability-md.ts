@@ -85,6 +85,7 @@ export function render(report: AvailabilityReport): string {
     '',
     `**${verdict(report)}**`,
     '',
+    ...(report.warnings?.length ? [...report.warnings.map((w) => `> **Warning:** ${md(w)}`), ''] : []),
     ...report.services.flatMap(serviceSection),
     ...sanctions(report),
     '## Accounting policy',

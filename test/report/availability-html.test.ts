@@ -88,6 +88,14 @@ describe('availability HTML', () => {
     expect(text(outages[0])).toContain('DOWN from 2027-04-01T09:00:00.000+02:00 to 2027-04-01T09:16:40.000+02:00, 16 min 40 s');
   });
 
+  it('shows the report\'s warnings, escaped', () => {
+    const r = sampleReport();
+    r.warnings = ['The range ends after the report was made (<now>): service time after that is not counted yet.'];
+    const d = parseStrict(render(r));
+    expect(elements(d, 'p').map(text)).toContain('Warning: The range ends after the report was made (<now>): service time after that is not counted yet.');
+    expect(elements(doc, 'p').map(text).filter((t) => t.startsWith('Warning'))).toEqual([]);
+  });
+
   it('states the accounting policy and the sanctions', () => {
     const policy = elements(doc, 'li').map(text);
     expect(policy).toContain('Only time inside agreed service hours counts; holidays and closures are removed.');

@@ -73,6 +73,14 @@ describe('availability JUnit', () => {
     expect(all(doc, 'testsuite')[0].attrs.name).toBe('Main server <home|login> & "profiles" – teachers');
   });
 
+  it('carries the report\'s warnings in system-err', () => {
+    const r = sampleReport();
+    r.warnings = ['Service printing has no state in the logs & its time is unknown.'];
+    const errs = all(parseXml(render(r)), 'system-err');
+    expect(errs).toHaveLength(r.services.length);
+    expect(errs[0].text).toBe('Service printing has no state in the logs & its time is unknown.');
+  });
+
   it('has no failure when every target is met', () => {
     const report = sampleReport();
     for (const s of report.services) for (const p of s.periods) { p.met = true; p.missed = []; }

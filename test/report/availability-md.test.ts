@@ -42,6 +42,15 @@ describe('availability Markdown', () => {
     expect(text).not.toMatch(/(?<!\\)<home/);
   });
 
+  it('shows the report\'s warnings above the tables', () => {
+    const r = sampleReport();
+    r.warnings = ['Service printing: service CUPS on host skriver has no state in the logs; its time is unknown.'];
+    const t = render(r);
+    expect(t).toContain('> **Warning:** Service printing: service CUPS on host skriver has no state in the logs; its time is unknown.');
+    expect(t.indexOf('> **Warning:**')).toBeLessThan(t.indexOf('| Period |'));
+    expect(text).not.toContain('Warning');
+  });
+
   it('says so when no target was missed', () => {
     const ok = sampleReport();
     for (const s of ok.services) for (const p of s.periods) { p.met = true; p.missed = []; }
