@@ -58,7 +58,7 @@ async function drill(name: string, s: { file: string; journals: string }, repo =
   const t0 = performance.now();
   const r = await runDrill({ siteFile: s.file, at, journalDir: s.journals });
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`[figures] ${name}: ${seconds.toFixed(1)} s, exit ${r.exitCode}, ${r.journal.phases.map((p) => `${p.name} ${p.status} ${p.seconds ?? 0}s`).join(', ')}`);
+  console.log(`[figures] ${name}: ${seconds.toFixed(1)} s, exit ${r.exitCode}, ${r.journal.phases.map((p) => `${p.name} ${p.status} ${p.seconds ?? 0}s${p.status === 'failed' ? `: ${p.detail}` : ''}`).join(', ')}`);
   expect(hashRepository(repo), 'the backup repository changed').toBe(before);
   const onDisk = JSON.parse(fs.readFileSync(r.journalFile!, 'utf8'));
   expect(onDisk).toEqual(r.journal);
