@@ -55,7 +55,7 @@ describe.runIf(ready)('a restore drill onto a reserve server the stack provision
       if (r.code !== 0) throw new Error(`${step} exited ${r.code}: ${r.stderr}`);
       if (step === 'readiness') facts = parseFacts(r.stdout);
     }
-  }, 280_000);
+  }, 480_000);
   afterAll(async () => {
     await m?.stop();
     await stopAll();

@@ -52,7 +52,7 @@ describe.runIf(ready)('provisioning scripts on a bare Debian machine over SSH', 
         if (r.code !== 0) throw new Error(`round ${round}, ${step} exited ${r.code}: ${r.stderr}`);
       }
     }
-  }, 280_000);
+  }, 480_000);
   afterAll(async () => {
     await m?.stop();
     await stopAll();

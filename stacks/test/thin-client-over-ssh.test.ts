@@ -55,5 +55,5 @@ describe.runIf(ready)('thin-client-server.sh on a bare Debian machine over SSH',
     const state = await m.exec("dpkg-query -W -f='${db:Status-Abbrev}' x2goserver; echo; cat /etc/continuity/thin-clients.conf");
     expect(state.stdout).toMatch(/^ii \n/);
     expect(state.stdout).toContain('SESSIONS=24\nREQUIRED_MEMORY_MIB=4448\nCLIENT_SWAP_MIB=64');
-  }, 300_000);
+  }, 480_000);
 });
