@@ -9,6 +9,10 @@ export interface Timed {
   seconds: number;
   /** max resident set size of the largest process in the command's tree, MiB (GNU time %M) */
   rssMiB: number;
+  /** user + system CPU seconds of the command and every child it waited for (GNU time %U + %S) */
+  cpuSeconds: number;
+  /** 1-minute load average of the machine when the command ended (other work on a shared machine skews wall times) */
+  load: number;
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -21,16 +25,16 @@ export function timed(argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: str
   return new Promise((resolve, reject) => {
     execFile(
       '/usr/bin/time',
-      ['-f', '%e %M', '-o', out, ...argv],
+      ['-f', '%e %M %U %S', '-o', out, ...argv],
       { env: { ...process.env, ...opts.env }, cwd: opts.cwd, maxBuffer: 1 << 30 },
       (err, stdout, stderr) => {
         const seconds = (performance.now() - t0) / 1000;
         if (!fs.existsSync(out)) return reject(err ?? new Error('/usr/bin/time wrote nothing'));
         const last = fs.readFileSync(out, 'utf8').trim().split('\n').at(-1) ?? '';
         fs.rmSync(out, { force: true });
-        const kb = Number(last.split(' ')[1]);
+        const [, kb, user, sys] = last.split(' ').map(Number);
         const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-        resolve({ seconds, rssMiB: kb / 1024, exitCode: typeof code === 'number' ? code : 1, stdout, stderr });
+        resolve({ seconds, rssMiB: kb / 1024, cpuSeconds: user + sys, load: os.loadavg()[0], exitCode: typeof code === 'number' ? code : 1, stdout, stderr });
       },
     );
   });

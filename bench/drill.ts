@@ -263,7 +263,9 @@ async function main(): Promise<void> {
     for (const repo of repos) {
       say(`${repo.tool}:`);
       try {
-        results.push(await benchTool(repo, tree.dir, work, passwordFile, canDrop));
+        const r = await benchTool(repo, tree.dir, work, passwordFile, canDrop);
+        results.push(r);
+        say(`  ${r.tool}: bare ${f1(r.bare.seconds)} s, drill restore ${f1(r.drill.phases.restore)} s, overhead ${f1(r.overheadSeconds)} s (${r.overheadPercent.toFixed(0)} %), verify ${f1(r.drill.phases.verify)} s vs sha256sum ${f2(r.sha256sum.p1Warm)} s; drill ${r.drill.status}`);
       } catch (err) {
         say(`  ${repo.tool} FAILED: ${(err as Error).message}`);
       }
@@ -292,6 +294,7 @@ async function main(): Promise<void> {
     r.drill.status,
   ]);
   say('');
+  say(`bench/drill: load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end (2 cores: anything above ~2 means other work competed)`);
   say(`bench/drill: ${tree.fig.files} files, ${(tree.fig.bytes / MB).toFixed(0)} MB; ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; page cache ${canDrop ? 'cold' : 'warm'}`);
   say(table([head, ...rows]));
   say('');
@@ -303,6 +306,10 @@ async function main(): Promise<void> {
     );
   }
   say('');
+  say('CPU seconds (user+sys, all processes) and 1-min load average at the end: bare restore | whole drill process');
+  for (const r of results)
+    say(`  ${r.tool.padEnd(12)} ${f1(r.bare.cpuSeconds)} (load ${f1(r.bare.load)}) | ${f1(r.drill.process.cpuSeconds)} (load ${f1(r.drill.process.load)})`);
+  say('');
   say('sha256sum over the restored files (s): warm -P1 / warm -P2 / cold -P1 / cold -P2');
   for (const r of results) say(`  ${r.tool.padEnd(12)} ${f2(r.sha256sum.p1Warm)} / ${f2(r.sha256sum.p2Warm)} / ${f2(r.sha256sum.p1Cold)} / ${f2(r.sha256sum.p2Cold)}`);
   if (results.some((r) => r.drill.verification?.contentUnchecked))
@@ -313,7 +320,7 @@ async function main(): Promise<void> {
   const outDir = path.join(ROOT, 'bench/results');
   fs.mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, `drill-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const strip = (t: Timed) => ({ seconds: t.seconds, rssMiB: t.rssMiB, exitCode: t.exitCode });
+  const strip = (t: Timed) => ({ seconds: t.seconds, rssMiB: t.rssMiB, cpuSeconds: t.cpuSeconds, load: t.load, exitCode: t.exitCode });
   fs.writeFileSync(
     out,
     JSON.stringify(
