@@ -75,10 +75,9 @@ describe('SLA validation', () => {
     expect(r.stderr).toContain('/nonexistent/sla.yaml: no such file');
   });
 
-  it('`continuity --help` works and is quick', () => {
-    const t0 = Date.now();
+  it('`continuity --help` lists every command', () => {
     const out = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(out).toContain('Usage: continuity');
-    expect(Date.now() - t0).toBeLessThan(5000);
+    for (const cmd of ['demo', 'availability', 'drill', 'standby', 'validate']) expect(out).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
   });
 });

@@ -24,6 +24,18 @@ function restored(dest: string, p: string): string {
   return `{ [ -e ${dest} ] || [ -L ${dest} ] || { echo ${shq(`${p}: not in this snapshot`)} >&2; exit 1; }; }`;
 }
 
+/**
+ * rdiff-backup's restore writes `rdiff-backup-data/restore.log` into any repository it can write to. Where we are
+ * root and may make a mount namespace, run it against a read-only bind mount of the repository, so a drill can
+ * never change the backup; elsewhere (a remote repository, an unprivileged container, already read-only) as is.
+ */
+function readOnlyRepository(repository: string, command: string): string {
+  if (isRemote(repository)) return command;
+  const r = shq(repository);
+  const inner = `mount --bind ${r} ${r} && mount -o remount,bind,ro ${r} && ${command}`;
+  return `if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then unshare -m --propagation private sh -c ${shq(inner)}; else ${command}; fi`;
+}
+
 function isLatest(snapshots: Snapshot[], snapshot: Snapshot): boolean {
   return snapshots.length > 0 && snapshots[snapshots.length - 1].id === snapshot.id;
 }
@@ -92,7 +104,7 @@ export const rdiffBackupAdapter: BackupAdapter = {
         tool: TOOL,
         action: `restore ${paths[i] ?? 'everything'} from`,
         repository: source.repository,
-        command: step,
+        command: readOnlyRepository(source.repository, step),
         okExitCodes: [WARNINGS_ONLY],
         timeoutMs: options.timeoutMs,
         signal: options.signal,
@@ -131,7 +143,10 @@ export const rdiffBackupAdapter: BackupAdapter = {
         action: `rebuild increment ${snapshot.id} of`,
         repository: source.repository,
         okExitCodes: [WARNINGS_ONLY],
-        command: `d=$(mktemp -d "\${TMPDIR:-/var/tmp}/continuity-increment.XXXXXX") || exit 3; ( ${restores.join(' && ')} && ${walk} ); rc=$?; rm -rf "$d"; exit $rc`,
+        command: readOnlyRepository(
+          source.repository,
+          `d=$(mktemp -d "\${TMPDIR:-/var/tmp}/continuity-increment.XXXXXX") || exit 3; ( ${restores.join(' && ')} && ${walk} ); rc=$?; rm -rf "$d"; exit $rc`,
+        ),
       });
       entries = r.stdout
         .split('\n')
