@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** Size and ownership of the generated school. */
 export interface SchoolOptions {
   pupils?: number;
   teachers?: number;
@@ -12,6 +13,7 @@ export interface SchoolOptions {
   seed?: number;
 }
 
+/** What was generated, for the demo's first line. */
 export interface SchoolFigures {
   root: string;
   pupils: number;

@@ -21,6 +21,7 @@ const PROGRAM: Record<BackupToolName, string> = { 'rdiff-backup': 'rdiff-backup'
 const MARKER = '.continuity-demo';
 const STANDBY_IMAGE = 'continuity/standby:latest';
 
+/** The demo's command-line options. */
 export interface DemoOptions {
   /** work folder (default `.demo` in the working directory) */
   dir?: string;

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../io/journal-file.ts';
 import { ConfigError } from '../core/errors.ts';
 import { scrub } from '../core/scrub.ts';
 
+/** A drill as a command line asks for it. */
 export interface SessionOptions extends Pick<RunDrillOptions, 'siteFile' | 'at' | 'journalDir' | 'dryRun' | 'keep'> {
   format?: string;
   /** write the report here (atomically) instead of stdout */

@@ -59,10 +59,12 @@ export type DrillEvent =
   | { type: 'phase-end'; phase: PhaseName; status: string; seconds: number; detail?: string }
   | { type: 'end'; journal: Journal; journalFile?: string };
 
+/** Where a drill reports what happens (a terminal, a log, a test's collector). */
 export interface DrillOutput {
   event(e: DrillEvent): void;
 }
 
+/** One drill's inputs; clock, output, standby and adapter are injectable for tests and benchmarks. */
 export interface RunDrillOptions {
   siteFile: string;
   /** restore the last snapshot taken at or before this date/time (ISO-8601; a bare date means that whole day) */
@@ -82,6 +84,7 @@ export interface RunDrillOptions {
   adapter?: BackupAdapter;
 }
 
+/** The finished drill: its journal, where it was written, and the exit code it means. */
 export interface DrillResult {
   journal: Journal;
   /** undefined for a dry run (nothing written) */

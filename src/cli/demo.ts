@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { BackupToolName } from '../core/site.ts';
 
+/** Add `demo` to the program. */
 export function define(program: Command, setExit: (code: number) => void): void {
   program
     .command('demo')

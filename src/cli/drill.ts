@@ -1,6 +1,7 @@
 // `continuity drill run`: restore the real backup onto the standby, verify, probe, clean up, and judge against RTO/RPO.
 import type { Command } from 'commander';
 
+/** Add `drill run` to the program. */
 export function define(program: Command, setExit: (code: number) => void): void {
   const drill = program.command('drill').description('restore drills: restore the backup onto a standby and time it against the SLA');
   drill

@@ -3,10 +3,12 @@
 
 /** The phases of a restore drill, in the order they run. */
 export const PHASE_NAMES = ['preflight', 'restore', 'verify', 'services', 'cleanup'] as const;
+/** One of the five phases. */
 export type PhaseName = (typeof PHASE_NAMES)[number];
 
 /** `running` only appears while a drill is in progress (a journal left by a killed process says so honestly). */
 export type PhaseStatus = 'running' | 'passed' | 'failed' | 'skipped';
+/** The drill's overall status; `running` until it ends. */
 export type DrillStatus = 'running' | 'passed' | 'failed' | 'aborted';
 
 /** One phase as it happened: wall-clock start/end and seconds from a monotonic clock. */
@@ -58,6 +60,7 @@ export interface RestoreFigures {
   projectedSeconds?: number;
 }
 
+/** The evidence record of one drill (the journal contract of issue 3, plus extra fields). */
 export interface Journal {
   drill: 'restore';
   /** journal format version */

@@ -24,6 +24,7 @@ export interface TreeEntry {
   target?: string;
 }
 
+/** What is wrong with one path. */
 export type ProblemKind = 'missing' | 'extra' | 'type' | 'size' | 'content' | 'symlink' | 'owner' | 'group' | 'mode' | 'exposed-home';
 
 /** One difference, naming the file and what was expected and found. */
@@ -34,6 +35,7 @@ export interface Problem {
   found?: string;
 }
 
+/** Where the homes are, what not to call extra, how many problems to keep. */
 export interface VerifyOptions {
   /** home roots (relative paths); default: any directory named `home` or `home<digits>` */
   homeRoots?: string[];
@@ -43,6 +45,7 @@ export interface VerifyOptions {
   problemCap?: number;
 }
 
+/** The counts for the journal and every problem found. */
 export interface VerifyResult {
   summary: VerificationSummary;
   problems: Problem[];

@@ -28,6 +28,7 @@ async function sh(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJ
   }
 }
 
+/** The repository a backup made, as a site file names it. */
 export interface MadeBackup {
   tool: BackupToolName;
   /** the site file's `backup.repository` */

@@ -18,6 +18,7 @@ export interface LockOwner {
   expiresAt: string;
 }
 
+/** A lock this drill holds. */
 export interface HeldLock {
   path: string;
   owner: LockOwner;
@@ -25,6 +26,7 @@ export interface HeldLock {
   broke?: LockOwner;
 }
 
+/** Taken, or refused with the holder and a reason an operator can act on. */
 export type LockResult = { ok: true; lock: HeldLock } | { ok: false; holder?: LockOwner; reason: string };
 
 /** Path of the lock folder for a restore root. */

@@ -5,6 +5,7 @@ import type { CheckRecord } from '../core/journal.ts';
 import { durationSeconds } from '../core/sla.ts';
 import { shq, type Standby } from './standby/types.ts';
 
+/** What a probe needs to know about the drill running it. */
 export interface ProbeContext {
   /** the restore root as the standby sees it; exported to `run` probes as $RESTORE_ROOT */
   restoreRoot: string;

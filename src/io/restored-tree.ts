@@ -4,6 +4,7 @@ import type { TreeEntry } from '../core/verify.ts';
 import { StepFailed } from '../core/errors.ts';
 import { shq, type Standby } from './standby/types.ts';
 
+/** Limits for listing a restored tree. */
 export interface ListOptions {
   signal?: AbortSignal;
   timeoutMs?: number;

@@ -2,7 +2,9 @@
 import type { Journal } from '../core/journal.ts';
 import { ConfigError } from '../core/errors.ts';
 
+/** The formats `--format` accepts. */
 export const DRILL_FORMATS = ['table', 'md', 'html', 'json', 'junit'] as const;
+/** One drill report format. */
 export type DrillFormat = (typeof DRILL_FORMATS)[number];
 
 /** Render a journal in one of the drill formats. */
