@@ -412,7 +412,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           seconds: Math.round(seconds * 1000) / 1000,
           bytesPerSecond,
           ...(site.backup.dataBytes !== undefined ? { dataBytes: site.backup.dataBytes } : {}),
-          ...(projectedSeconds !== undefined ? { projectedSeconds } : {}),
+          ...(projectedSeconds !== undefined ? { projectedSeconds, projectedWithinRto: projectedSeconds <= rtoSeconds } : {}),
         },
       });
       return `${formatBytes(snapshotBytes)} from ${snapshot!.id} into ${root} at ${formatBytes(bytesPerSecond)}/s${

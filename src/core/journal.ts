@@ -58,6 +58,8 @@ export interface RestoreFigures {
   /** `backup.dataBytes` of the site, when given */
   dataBytes?: number;
   projectedSeconds?: number;
+  /** would a restore of the full data at this speed fit in the RTO? (reported, not part of the verdict) */
+  projectedWithinRto?: boolean;
 }
 
 /** The evidence record of one drill (the journal contract of issue 3, plus extra fields). */

@@ -73,6 +73,7 @@ describe.each(present)('a full drill with %s onto a local standby', (tool) => {
     expect(j.verification).toMatchObject({ files: expected.length, bytes: expected.reduce((a, e) => a + e.size, 0), mismatches: 0, missing: 0, extra: 0, permissionMismatches: 0, exposedHomes: 0 });
     expect(j.restore!.bytesPerSecond).toBeGreaterThan(0);
     expect(j.restore!.projectedSeconds).toBeGreaterThan(0);
+    expect(j.restore!.projectedWithinRto).toBe(j.restore!.projectedSeconds! <= 3600);
     // the standby is clean again and unlocked; the repository is untouched
     expect(fs.readdirSync(path.join(dir, 'standby', 'srv'))).toEqual([]);
     expect(hashRepository(repoFor(tool))).toBe(before);
