@@ -79,6 +79,12 @@ function contains(buf: Buffer, pos: number, end: number, needle: Buffer): boolea
   return i >= 0 && i + needle.length <= end;
 }
 
+/** Index of the first `;` in [a, end), or -1 (a loop: the fields are short, a native call costs more). */
+function semi(buf: Buffer, a: number, end: number): number {
+  for (let i = a; i < end; i++) if (buf[i] === 0x3b) return i;
+  return -1;
+}
+
 function eqAscii(buf: Buffer, a: number, b: number, s: string): boolean {
   if (b - a !== s.length) return false;
   for (let i = 0; i < s.length; i++) if (buf[a + i] !== s.charCodeAt(i)) return false;
@@ -171,7 +177,12 @@ class Wanted {
 
   /** The entry whose name is the bytes [a, b) of buf, if asked for. */
   lookup(buf: Buffer, a: number, b: number): WantedEntry | undefined {
-    const bucket = this.index.get(hashBytes(buf, a, b));
+    return this.lookupHashed(buf, a, b, hashBytes(buf, a, b));
+  }
+
+  /** lookup() when the caller has already hashed the bytes [a, b) (FNV-1a, unsigned). */
+  lookupHashed(buf: Buffer, a: number, b: number, hash: number): WantedEntry | undefined {
+    const bucket = this.index.get(hash);
     if (!bucket) return undefined;
     const n = b - a;
     outer: for (const e of bucket) {
@@ -288,17 +299,24 @@ class Scanner {
   }
 
   private hostState(buf: Buffer, p: number, end: number, t: number, what: string): string | null {
-    const s1 = buf.indexOf(0x3b, p);
-    if (s1 < 0 || s1 >= end || s1 === p) return `${what}: expected host;state;HARD|SOFT;attempt;output`;
-    const s2 = buf.indexOf(0x3b, s1 + 1);
-    if (s2 < 0 || s2 >= end) return `${what}: expected host;state;HARD|SOFT;attempt;output`;
-    let s3 = buf.indexOf(0x3b, s2 + 1);
-    if (s3 < 0 || s3 > end) s3 = end;
+    // host name up to the first `;`, hashed on the way (the lookup key)
+    let h = 0x811c9dc5;
+    let s1 = p;
+    for (; s1 < end; s1++) {
+      const c = buf[s1];
+      if (c === 0x3b) break;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (s1 >= end || s1 === p) return `${what}: expected host;state;HARD|SOFT;attempt;output`;
+    const s2 = semi(buf, s1 + 1, end);
+    if (s2 < 0) return `${what}: expected host;state;HARD|SOFT;attempt;output`;
+    let s3 = semi(buf, s2 + 1, end);
+    if (s3 < 0) s3 = end;
     const state = hostState(buf, s1 + 1, s2);
     if (state < 0) return `${what}: expected host state UP, DOWN or UNREACHABLE, got \`${buf.toString('latin1', s1 + 1, s2)}\``;
     const type = stateType(buf, s2 + 1, s3);
     if (type < 0) return `${what}: expected HARD or SOFT, got \`${buf.toString('latin1', s2 + 1, s3)}\``;
-    const entry = this.wanted.lookup(buf, p, s1);
+    const entry = this.wanted.lookupHashed(buf, p, s1, h >>> 0);
     if (entry?.own) {
       entry.own.push(t, state + type);
       entry.seen = true;
@@ -307,19 +325,28 @@ class Scanner {
   }
 
   private serviceState(buf: Buffer, p: number, end: number, t: number, what: string): string | null {
-    const s1 = buf.indexOf(0x3b, p);
-    if (s1 < 0 || s1 >= end || s1 === p) return `${what}: expected host;service;state;HARD|SOFT;attempt;output`;
-    const s2 = buf.indexOf(0x3b, s1 + 1);
-    if (s2 < 0 || s2 >= end) return `${what}: expected host;service;state;HARD|SOFT;attempt;output`;
-    const s3 = buf.indexOf(0x3b, s2 + 1);
-    if (s3 < 0 || s3 >= end) return `${what}: expected host;service;state;HARD|SOFT;attempt;output`;
-    let s4 = buf.indexOf(0x3b, s3 + 1);
-    if (s4 < 0 || s4 > end) s4 = end;
+    // `host;service` up to the second `;`, hashed on the way (the lookup key)
+    let h = 0x811c9dc5;
+    let s1 = -1;
+    let s2 = p;
+    for (; s2 < end; s2++) {
+      const c = buf[s2];
+      if (c === 0x3b) {
+        if (s1 >= 0) break;
+        s1 = s2;
+      }
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (s1 < 0 || s1 === p || s2 >= end) return `${what}: expected host;service;state;HARD|SOFT;attempt;output`;
+    const s3 = semi(buf, s2 + 1, end);
+    if (s3 < 0) return `${what}: expected host;service;state;HARD|SOFT;attempt;output`;
+    let s4 = semi(buf, s3 + 1, end);
+    if (s4 < 0) s4 = end;
     const state = serviceState(buf, s2 + 1, s3);
     if (state < 0) return `${what}: expected service state OK, WARNING, CRITICAL or UNKNOWN, got \`${buf.toString('latin1', s2 + 1, s3)}\``;
     const type = stateType(buf, s3 + 1, s4);
     if (type < 0) return `${what}: expected HARD or SOFT, got \`${buf.toString('latin1', s3 + 1, s4)}\``;
-    const entry = this.wanted.lookup(buf, p, s2);
+    const entry = this.wanted.lookupHashed(buf, p, s2, h >>> 0);
     if (entry?.own) {
       entry.own.push(t, state + type);
       entry.seen = true;
@@ -360,14 +387,23 @@ class Scanner {
 const MAX_EXAMPLES = 20;
 const NL = 0x0a;
 
-const CHUNK = 4 << 20;
+const CHUNK = 1 << 20;
+
+/**
+ * Two read buffers shared by every file of one scan: a year of daily archives is hundreds of
+ * files, and fresh multi-megabyte buffers per file are external memory that makes V8 run full
+ * garbage collections (and grows the resident set) for nothing.
+ */
+class ReadBuffers {
+  readonly bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+}
 
 /**
  * The bytes of a file in large chunks, the next read already in flight while the caller parses
- * the current one (two buffers, reused: the caller must be done with a chunk before asking for
- * the next). Gzip archives are inflated on the way.
+ * the current one (the two shared buffers in turn: the caller must be done with a chunk before
+ * asking for the next). Gzip archives are inflated on the way.
  */
-async function* readChunks(file: string): AsyncGenerator<Buffer> {
+async function* readChunks(file: string, shared: ReadBuffers): AsyncGenerator<Buffer> {
   if (file.endsWith('.gz')) {
     const raw = createReadStream(file, { highWaterMark: 1 << 20 });
     const stream = raw.pipe(createGunzip({ chunkSize: 1 << 20 }));
@@ -376,7 +412,7 @@ async function* readChunks(file: string): AsyncGenerator<Buffer> {
     return;
   }
   const fh = await open(file, 'r');
-  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  const bufs = shared.bufs;
   let which = 0;
   let pending: Promise<{ bytesRead: number }> | null = fh.read(bufs[0], 0, CHUNK, null);
   try {
@@ -396,7 +432,7 @@ async function* readChunks(file: string): AsyncGenerator<Buffer> {
 }
 
 /** Read one file through the scanner, line by line, at the byte level. */
-async function scanFile(file: string, scanner: Scanner, onBytes: (n: number) => void): Promise<InputSummary> {
+async function scanFile(file: string, scanner: Scanner, shared: ReadBuffers, onBytes: (n: number) => void): Promise<InputSummary> {
   const summary: InputSummary = { file, lines: 0, bytes: 0, malformed: 0, malformedExamples: [] };
   let lineNo = 0;
   const handle = (buf: Buffer, start: number, end: number) => {
@@ -411,7 +447,7 @@ async function scanFile(file: string, scanner: Scanner, onBytes: (n: number) => 
   };
   let carry: Buffer | null = null;
   try {
-    for await (const chunk of readChunks(file)) {
+    for await (const chunk of readChunks(file, shared)) {
       summary.bytes += chunk.length;
       onBytes(chunk.length);
       let pos = 0;
@@ -515,7 +551,8 @@ export async function scanLogs(files: string[], subjects: Subject[], opts: ScanO
     }
   };
   const inputs: InputSummary[] = [];
-  for (const f of files) inputs.push(await scanFile(f, scanner, onBytes));
+  const shared = new ReadBuffers();
+  for (const f of files) inputs.push(await scanFile(f, scanner, shared, onBytes));
   opts.onProgress?.(read, total);
 
   if (opts.strict) {
