@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
-// The restore drill as a zx script, runnable on its own (Node 20 needs the tsx loader for a .ts file):
-//   NODE_OPTIONS='--import tsx' npx zx drills/restore.ts --site sites/nordby.yaml [--at DATE] [--journal-dir DIR]
+// The restore drill as a zx script, runnable on its own (the project's .npmrc gives npx the tsx loader Node 20 needs for .ts):
+//   npx zx drills/restore.ts --site sites/nordby.yaml [--at DATE] [--journal-dir DIR]
 //        [--format table|md|html|json|junit] [--out FILE] [--dry-run] [--keep]
 //   npx tsx drills/restore.ts --site ...        (the same, without zx's launcher)
 // Exit codes as `continuity drill run`: 0 passed, 1 failed or missed, 2 bad input, 3 could not run, 130 interrupted.
