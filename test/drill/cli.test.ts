@@ -140,7 +140,8 @@ describe('drills/restore.ts (the zx script)', () => {
     const { dir, file } = site('zx');
     const r = spawnSync('npx', ['zx', 'drills/restore.ts', '--site', file, '--at', AT_V2, '--journal-dir', path.join(dir, 'j'), '--format', 'json'], {
       encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '--import tsx' },
+      // no loader from outside: the project's .npmrc must give npx the tsx loader by itself
+      env: { ...process.env, NODE_OPTIONS: '' },
       timeout: 120_000,
     });
     expect(r.status, r.stderr).toBe(0);
