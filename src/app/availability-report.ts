@@ -137,6 +137,9 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
     const key = subjectKey({ host: s.monitor.host, service: s.monitor.service });
     usesLeft.set(key, (usesLeft.get(key) ?? 0) + 1);
   }
+  // the period rows are the same for every service (luxon once, not per service)
+  const regular: PeriodRange[] = splitPeriods(from, to, zone, period);
+  const withExams: PeriodRange[] = [...regular, ...examPeriods(sla.calendar?.examPeriods, from, to, zone)];
   const incidentsOf = new Map<string, Incident[]>();
   for (const inc of incidents) incidentsOf.set(inc.service, [...(incidentsOf.get(inc.service) ?? []), inc]);
   for (const s of sla.services) {
@@ -156,7 +159,7 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
     const left = (usesLeft.get(key) ?? 1) - 1;
     usesLeft.set(key, left);
     if (left === 0) scan.events.delete(key);
-    const ranges: PeriodRange[] = [...splitPeriods(from, to, zone, period), ...(s.examTarget ? examPeriods(sla.calendar?.examPeriods, from, to, zone) : [])];
+    const ranges = s.examTarget ? withExams : regular;
     for (const row of rowsOf(sla, s)) {
       const clock = clockFor(row.hours);
       const periods: PeriodResult[] = ranges.map((p) => {
