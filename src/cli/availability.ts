@@ -42,23 +42,35 @@ export function define(program: Command, setExit: (code: number) => void): void 
           ? (read, total) => process.stderr.write(`\rreading logs: ${(read / 1e6).toFixed(0)} / ${(total / 1e6).toFixed(0)} MB${read >= total ? '\n' : ''}`)
           : undefined,
       });
-      const text = renderer(report);
-      if (o.out) {
-        const { writeFileAtomic } = await import('../io/write-atomic.ts');
-        await writeFileAtomic(o.out, text);
-      } else process.stdout.write(text);
+      if (renderer.pieces) {
+        // a big report goes out service by service, never as one string
+        const { writeChunks, writeChunksAtomic } = await import('../io/write-chunks-atomic.ts');
+        if (o.out) writeChunksAtomic(o.out, renderer.pieces(report));
+        else writeChunks(process.stdout.fd, renderer.pieces(report));
+      } else {
+        const text = renderer.render(report);
+        if (o.out) {
+          const { writeFileAtomic } = await import('../io/write-atomic.ts');
+          await writeFileAtomic(o.out, text);
+        } else process.stdout.write(text);
+      }
       setExit(report.met ? EXIT.ok : EXIT.missed);
     });
 }
 
-type Render = (report: import('../core/report-model.ts').AvailabilityReport) => string;
+type Report = import('../core/report-model.ts').AvailabilityReport;
+/** A renderer: the whole text, and optionally the same text in pieces (written as they come). */
+interface Renderer {
+  render: (report: Report) => string;
+  pieces?: (report: Report) => Iterable<string>;
+}
 
 /** The renderer module for a format; a missing one is a clear "could not run". */
-async function loadRenderer(format: string): Promise<Render> {
+async function loadRenderer(format: string): Promise<Renderer> {
   try {
-    const mod = (await import(`../report/availability-${format}.ts`)) as { render?: Render };
+    const mod = (await import(`../report/availability-${format}.ts`)) as Partial<Renderer>;
     if (typeof mod.render !== 'function') throw new Error('no render() export');
-    return mod.render;
+    return { render: mod.render, pieces: typeof mod.pieces === 'function' ? mod.pieces : undefined };
   } catch (err) {
     throw new ContinuityError(`The ${format} format is not available: src/report/availability-${format}.ts could not be loaded (${(err as Error).message.split('\n')[0]})`);
   }

@@ -27,11 +27,15 @@ function table(rows: string[][]): string {
 
 /** Render the report as text. */
 export function render(report: AvailabilityReport): string {
-  const out: string[] = [];
+  return [...pieces(report)].join('');
+}
+
+/** The text of render() in pieces (the heading, one per service, the footer), each ending in a newline. */
+export function* pieces(report: AvailabilityReport): Generator<string> {
   const parties = [report.sla.customer, report.sla.provider].filter(Boolean).join(' / ');
-  out.push(`Availability ${report.range.from.slice(0, 10)} .. ${report.range.to.slice(0, 10)} (to exclusive; ${report.range.period}, ${report.sla.timezone})${parties ? `  ${parties}` : ''}`);
+  yield `Availability ${report.range.from.slice(0, 10)} .. ${report.range.to.slice(0, 10)} (to exclusive; ${report.range.period}, ${report.sla.timezone})${parties ? `  ${parties}` : ''}\n`;
   for (const s of report.services) {
-    out.push('');
+    const out: string[] = [''];
     const who = s.monitor.service ? `${s.monitor.host}/${s.monitor.service}` : s.monitor.host;
     out.push(`${s.id}${s.group ? ` [${s.group}]` : ''}  ${s.name ?? ''}  (monitor ${who}, hours ${s.serviceHours}${s.subcontractor ? ', subcontracted' : ''})`.replace(/ {2,}\(/, '  ('));
     const rows = [['period', 'service', 'up', 'down', 'planned', 'unknown', 'avail %', 'target', 'outages', 'longest', 'MTTR', 'MTBF', 'result']];
@@ -58,8 +62,9 @@ export function render(report: AvailabilityReport): string {
       out.push('  outages:');
       for (const o of outages) out.push(`    ${o.start.slice(0, 16).replace('T', ' ')} → ${o.end.slice(0, 16).replace('T', ' ')}  ${o.state}  ${duration(o.serviceSeconds)} of service time`);
     }
+    yield `${out.join('\n')}\n`;
   }
-  out.push('');
+  const out: string[] = [''];
   for (const i of report.inputs) {
     out.push(`input ${i.file}: ${i.lines} lines, ${(i.bytes / 1e6).toFixed(1)} MB${i.malformed ? `, ${i.malformed} malformed (line ${i.malformedExamples.map((e) => e.line).join(', ')}${i.malformed > i.malformedExamples.length ? ', …' : ''})` : ''}`);
   }
@@ -67,5 +72,5 @@ export function render(report: AvailabilityReport): string {
   out.push('policy:');
   for (const d of report.policy.description) out.push(`  - ${d}`);
   out.push(report.met ? 'All targets met.' : 'A target was missed.');
-  return `${out.join('\n')}\n`;
+  yield `${out.join('\n')}\n`;
 }
