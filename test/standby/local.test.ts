@@ -1,5 +1,5 @@
 // The local standby (a directory on this machine) and execLocal: exit codes, stdin, timeouts, abort.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,8 +35,17 @@ describe('execLocal', () => {
   });
 
   it('runs in the given working directory and streams stdout', async () => {
+    // the command waits until the first chunk has reached us, so the test does not depend on timing
     const chunks: string[] = [];
-    const r = await execLocal('pwd; sleep 0.1; echo two', { cwd: dir, onStdout: (c) => chunks.push(c) });
+    const flag = path.join(dir, 'first-chunk-seen');
+    const r = await execLocal(`pwd; while [ ! -e ${flag} ]; do sleep 0.02; done; echo two`, {
+      cwd: dir,
+      timeoutMs: 30_000,
+      onStdout: (c) => {
+        chunks.push(c);
+        if (chunks.length === 1) writeFileSync(flag, '');
+      },
+    });
     expect(r.stdout).toBe(`${dir}\ntwo\n`);
     expect(chunks.join('')).toBe(r.stdout);
     expect(chunks.length).toBeGreaterThanOrEqual(2);
@@ -45,12 +54,12 @@ describe('execLocal', () => {
   it('a timeout kills the whole pipeline within about the timeout', async () => {
     const marker = path.join(dir, 'timed-out-but-ran');
     const t0 = performance.now();
-    const r = await execLocal(`sleep 1 | cat; touch ${marker}`, { timeoutMs: 300 });
+    const r = await execLocal(`sleep 10 | cat; touch ${marker}`, { timeoutMs: 300 });
     const ms = performance.now() - t0;
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).toBeNull();
-    expect(ms).toBeLessThan(900);
-    await sleep(1500);
+    expect(ms).toBeLessThan(5000);
+    await sleep(500);
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -59,11 +68,11 @@ describe('execLocal', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
     const t0 = performance.now();
-    const r = await execLocal(`sleep 1; touch ${marker}`, { signal: ac.signal });
-    expect(performance.now() - t0).toBeLessThan(900);
+    const r = await execLocal(`sleep 10; touch ${marker}`, { signal: ac.signal });
+    expect(performance.now() - t0).toBeLessThan(5000);
     expect(r.exitCode).toBeNull();
     expect(r.timedOut).toBe(false);
-    await sleep(1500);
+    await sleep(500);
     expect(existsSync(marker)).toBe(false);
   });
 });
