@@ -126,18 +126,16 @@ function issuesFrom(errors: ErrorObject[], spec: LoadedSpec<unknown>): SpecIssue
 
 /** Parse YAML text into a LoadedSpec; syntax errors become SpecError issues with positions. */
 export function parseSpec<T>(file: string, text: string): LoadedSpec<T> {
-  const lineCounter = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new SpecError(
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${e.message.split('\n')[0]}` };
-      }),
-    );
-  }
-  const data = doc.toJS({ maxAliasCount: 100 }) as T;
+  let parsed: { doc: Document; lineCounter: LineCounter } | null = parse(file, text);
+  const data = parsed.doc.toJS({ maxAliasCount: 100 }) as T;
+  // The YAML Document (every node with its position) is several times the size of the data:
+  // for a 2200-service SLA tens of megabytes. Only error messages need it, so it is dropped
+  // now and parsed again on the first locate() (a file with problems is small work either way).
+  parsed = null;
+  let located: { doc: Document; lineCounter: LineCounter } | null = null;
   const locate = (path: (string | number)[]) => {
+    located ??= parse(file, text);
+    const { doc, lineCounter } = located;
     // Walk down as far as the path exists; point at the key of the last pair found.
     let node: unknown = doc.contents;
     let pos: number | undefined = (doc.contents as YamlNode | null)?.range?.[0];
@@ -162,6 +160,21 @@ export function parseSpec<T>(file: string, text: string): LoadedSpec<T> {
     return { file, line: lp.line, col: lp.col };
   };
   return { file, data, locate };
+}
+
+/** The YAML Document of the text with its line index; syntax errors become a SpecError. */
+function parse(file: string, text: string): { doc: Document; lineCounter: LineCounter } {
+  const lineCounter = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new SpecError(
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${e.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  return { doc, lineCounter };
 }
 
 /** Read a file; a missing or unreadable file is a ConfigError naming it. */
