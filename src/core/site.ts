@@ -26,6 +26,8 @@ export interface Site {
     local?: string;
     identityFile?: string;
     knownHosts?: string;
+    /** ssh only: run every drill command as root through `sudo -n` (the login user is not root) */
+    sudo?: boolean;
     restoreRoot: string;
     marginPercent?: number;
   };
@@ -74,6 +76,8 @@ export function checkSite(spec: LoadedSpec<Site>): SpecIssue[] {
       add(['standby', 'ssh'], `expected user@host[:port], got \`${s.standby.ssh}\``);
     }
   }
+  if (s.standby.sudo && s.standby.local)
+    add(['standby', 'sudo'], 'expected `sudo` only for an `ssh` standby (a local standby runs as you), got `sudo: true` with `local`');
   if (!s.standby.restoreRoot.startsWith('/')) add(['standby', 'restoreRoot'], `expected an absolute path, got \`${s.standby.restoreRoot}\``);
   return issues;
 }

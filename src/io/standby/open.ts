@@ -5,7 +5,7 @@ import { parseSshTarget, resolveSitePath, type Site } from '../../core/site.ts';
 import { LocalStandby } from './local.ts';
 import type { Standby } from './types.ts';
 
-/** The site's standby, ready to run commands; for ssh the connection is open and the host key verified. */
+/** The site's standby, ready to run commands; for ssh the connection is open, the host key verified and (with `sudo`) root checked. */
 export async function openStandby(site: Site, siteFile: string): Promise<Standby> {
   const sb = site.standby;
   const field = (name: string) => `${siteFile}: \`standby.${name}\``;
@@ -29,7 +29,7 @@ export async function openStandby(site: Site, siteFile: string): Promise<Standby
     throw new ConfigError(`${field('identityFile')}: expected a private key only its owner can read, got \`${identityFile}\` with mode ${(mode & 0o777).toString(8)} (ssh refuses it; chmod 600 it)`);
 
   const { SshStandby } = await import('./ssh.ts');
-  return SshStandby.connect({ user: target.user, host: target.host, port: target.port, identityFile, knownHostsFile });
+  return SshStandby.connect({ user: target.user, host: target.host, port: target.port, identityFile, knownHostsFile, sudo: sb.sudo ?? false });
 }
 
 async function mustBeFile(file: string, field: string, what: string): Promise<number> {

@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { StepFailed } from '../../core/errors.ts';
+import { ConfigError, StepFailed } from '../../core/errors.ts';
 import { isTransportFailure, sshFailure, type SshEndpoint } from './ssh-failure.ts';
 import { shq, type ExecOptions, type ExecResult, type Standby } from './types.ts';
 
@@ -25,6 +25,8 @@ export interface SshStandbyOptions {
   serverAliveCountMax?: number;
   /** at most this many commands at once over the shared connection (sshd's MaxSessions is 10 by default) */
   maxSessions?: number;
+  /** run every command as root through `sudo -n` (a login user that is not root); checked once at connect */
+  sudo?: boolean;
 }
 
 /** Standbys with a live control master, closed if the process exits without `close()`. */
@@ -50,16 +52,17 @@ export class SshStandby implements Standby {
     this.port = opts.port ?? 22;
     const hostPart = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     const target = `${opts.user}@${hostPart}:${this.port}`;
-    this.description = `ssh ${target}`;
+    this.description = opts.sudo ? `ssh ${target} (root via sudo)` : `ssh ${target}`;
     this.ep = { target, knownHostsFile: opts.knownHostsFile, identityFile: opts.identityFile };
     this.maxSessions = Math.max(1, opts.maxSessions ?? 8);
   }
 
-  /** Open the shared connection; throws HostKeyRejected, ConfigError (key refused) or StepFailed (unreachable). */
+  /** Open the shared connection; throws HostKeyRejected, ConfigError (key refused, sudo refused) or StepFailed (unreachable). */
   static async connect(opts: SshStandbyOptions): Promise<SshStandby> {
     const s = new SshStandby(opts);
     try {
       await s.ensureMaster();
+      if (opts.sudo) await s.checkSudo();
     } catch (err) {
       await s.close();
       throw err;
@@ -160,6 +163,17 @@ export class SshStandby implements Standby {
     throw sshFailure(this.ep, stderr, 'connect');
   }
 
+  /** With `sudo`: the login user must get root without a password, or every command would fail (or wait for one). */
+  private async checkSudo(): Promise<void> {
+    // plain `sudo -n` outside the wrapper: -n makes sudo fail at once where it would ask for a password
+    const r = await this.run('sudo -n -- sh -c \'[ "$(id -u)" -eq 0 ]\'', { timeoutMs: 15_000 }, false);
+    if (r.exitCode === 0) return;
+    const why = r.timedOut ? 'no answer within 15 s' : r.stderr.trim().split('\n').slice(-2).join(' | ') || `exit ${r.exitCode}`;
+    throw new ConfigError(
+      `standby ${this.ep.target}: sudo -n refused: ${why} (\`standby.sudo: true\` needs a passwordless sudo rule for ${this.opts.user}, as stacks/scripts/drill-user.sh writes)`,
+    );
+  }
+
   private async acquire(): Promise<void> {
     if (this.active < this.maxSessions) {
       this.active++;
@@ -180,18 +194,21 @@ export class SshStandby implements Standby {
     await this.acquire();
     try {
       await this.ensureMaster();
-      return await this.run(command, options);
+      return await this.run(command, options, this.opts.sudo ?? false);
     } finally {
       this.release();
     }
   }
 
-  private run(command: string, options: ExecOptions): Promise<ExecResult> {
+  private run(command: string, options: ExecOptions, sudo: boolean): Promise<ExecResult> {
     // The login shell records its pid (= its process group, sshd made it a session leader) so a timeout can kill the command remotely.
+    // sudo without a terminal keeps the command in that process group (use_pty only applies on a tty), so the same kill reaches it.
     const pidFile = `/tmp/.continuity-exec-${randomUUID()}.pid`;
     // `cd … || exit` on its own line: a failed cd must not run the rest of a multi-statement command elsewhere.
+    // The cd is inside the root shell: the restore root is root's 0700 directory.
     const body = options.cwd ? `cd ${shq(options.cwd)} || exit 1\n${command}` : command;
-    const remote = `{ echo $$ > ${pidFile}; } 2>/dev/null; sh -c ${shq(body)}; rc=$?; rm -f ${pidFile}; exit $rc`;
+    const shell = sudo ? `sudo -n -- sh -c ${shq(body)}` : `sh -c ${shq(body)}`;
+    const remote = `{ echo $$ > ${pidFile}; } 2>/dev/null; ${shell}; rc=$?; rm -f ${pidFile}; exit $rc`;
     const args = [...this.baseArgs(), '-o', 'ControlMaster=no', ...(this.controlPath ? ['-o', `ControlPath=${this.controlPath}`] : []), '-T', this.destination(), remote];
     return new Promise<ExecResult>((resolve, reject) => {
       const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -210,7 +227,7 @@ export class SshStandby implements Standby {
       const stop = () => {
         if (killed) return;
         killed = true;
-        const remoteKill = this.killRemote(pidFile);
+        const remoteKill = this.killRemote(pidFile, sudo);
         killProcess(child);
         // A multiplexed session's pipes are held by the master until the remote side ends: do not wait for them.
         child.once('exit', () => {
@@ -244,9 +261,11 @@ export class SshStandby implements Standby {
   }
 
   /** Kill a timed-out or aborted command's process group on the standby; bounded, best effort. */
-  private async killRemote(pidFile: string): Promise<void> {
+  private async killRemote(pidFile: string, sudo: boolean): Promise<void> {
     if (!this.controlPath) return;
-    const cmd = `if [ -s ${pidFile} ]; then kill -KILL -$(cat ${pidFile}) 2>/dev/null; rm -f ${pidFile}; fi`;
+    // the group holds root's processes when the command ran through sudo: only root may kill those
+    const kill = sudo ? `sudo -n -- sh -c "kill -KILL -$(cat ${pidFile})"` : `kill -KILL -$(cat ${pidFile})`;
+    const cmd = `if [ -s ${pidFile} ]; then ${kill} 2>/dev/null; rm -f ${pidFile}; fi`;
     await new Promise<void>((resolve) => {
       const child = spawn('ssh', [...this.baseArgs(), '-o', 'ControlMaster=no', '-o', `ControlPath=${this.controlPath}`, '-T', this.destination(), cmd], {
         stdio: 'ignore',
