@@ -58,26 +58,44 @@ function scalarText(value: string): string {
   return /^[A-Za-z0-9_./@\[\]:-]+$/.test(value) && !/^[[\]]|: |:$/.test(value) ? value : JSON.stringify(value);
 }
 
+/** True when the drill logs in as someone other than root, so it must run its commands through `sudo -n`. */
+export function needsSudo(s: StandbyOutputs): boolean {
+  return s.user !== 'root';
+}
+
 /**
- * The site text with its `standby:` section updated (ssh, restoreRoot; `local` removed). When the
- * fields exist, only their values' characters change (every comment, alignment and flow list kept
- * byte for byte); otherwise the yaml Document API rewrites the file, still keeping comments.
+ * The site text with its `standby:` section updated (ssh, restoreRoot, `sudo: true` for a drill user
+ * that is not root; `local` removed). When the fields exist, only their values' characters change
+ * (every comment, alignment and flow list kept byte for byte), and a missing `sudo` of a block map is
+ * one line added under `ssh`; otherwise the yaml Document API rewrites the file, still keeping comments.
  */
 export function updateSiteText(text: string, s: StandbyOutputs): string {
   const doc = parseDocument(text);
-  const wanted: [string, string][] = [
+  const standby = doc.get('standby', true);
+  const wanted: [string, string | boolean][] = [
     ['ssh', sshTarget(s)],
     ['restoreRoot', s.restoreRoot],
   ];
-  const standby = doc.get('standby', true);
-  const inPlace = isMap(standby) && !standby.has('local') && wanted.every(([k]) => isScalar(standby.get(k, true)));
-  if (inPlace) {
-    const edits = wanted
-      .map(([k, v]) => ({ range: (standby.get(k, true) as Scalar).range!, text: scalarText(v) }))
-      .sort((a, b) => b.range[0] - a.range[0]);
-    let out = text;
-    for (const e of edits) out = out.slice(0, e.range[0]) + e.text + out.slice(e.range[1]);
-    return out;
+  // root needs no sudo: an existing `sudo: true` becomes false, an absent one stays absent
+  if (needsSudo(s) || (isMap(standby) && standby.has('sudo'))) wanted.push(['sudo', needsSudo(s)]);
+  if (isMap(standby) && !standby.has('local') && isScalar(standby.get('ssh', true))) {
+    const edits: { range: [number, number]; text: string }[] = [];
+    let inPlace = true;
+    for (const [k, v] of wanted) {
+      const node = standby.get(k, true);
+      const value = typeof v === 'boolean' ? String(v) : scalarText(v);
+      if (isScalar(node) && node.range) edits.push({ range: [node.range[0], node.range[1]], text: value });
+      else if (node === undefined && k === 'sudo' && !standby.flow) {
+        const line = lineBelow(text, standby, 'ssh');
+        if (line) edits.push({ range: [line.at, line.at], text: `\n${line.indent}sudo: ${value}` });
+        else inPlace = false;
+      } else inPlace = false;
+    }
+    if (inPlace) {
+      let out = text;
+      for (const e of edits.sort((a, b) => b.range[0] - a.range[0])) out = out.slice(0, e.range[0]) + e.text + out.slice(e.range[1]);
+      return out;
+    }
   }
   let map = standby;
   if (!isMap(map)) {
@@ -89,6 +107,18 @@ export function updateSiteText(text: string, s: StandbyOutputs): string {
   return doc.toString();
 }
 
+/** Where a new key goes in a block map: the end of `key`'s line (after its comment), with `key`'s indent. */
+function lineBelow(text: string, map: YAMLMap, key: string): { at: number; indent: string } | undefined {
+  const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+  const keyStart = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+  const valueEnd = isScalar(pair?.value) ? pair.value.range?.[1] : undefined;
+  if (keyStart === undefined || valueEnd === undefined) return undefined;
+  const indent = text.slice(text.lastIndexOf('\n', keyStart - 1) + 1, keyStart);
+  if (!/^ +$/.test(indent)) return undefined;
+  const eol = text.indexOf('\n', valueEnd);
+  return { at: eol === -1 ? text.length : eol, indent };
+}
+
 /** The `standby:` section as YAML to paste, with the host key facts as comments. */
 export function standbySectionText(s: StandbyOutputs, existing?: { identityFile?: string; knownHosts?: string }): string {
   const lines = [
@@ -97,6 +127,7 @@ export function standbySectionText(s: StandbyOutputs, existing?: { identityFile?
     'standby:',
     `  ssh: ${sshTarget(s)}`,
   ];
+  if (needsSudo(s)) lines.push('  sudo: true                 # the drill user is not root: every command runs as root through sudo -n');
   if (existing?.identityFile) lines.push(`  identityFile: ${existing.identityFile}`);
   if (existing?.knownHosts) lines.push(`  knownHosts: ${existing.knownHosts}`);
   lines.push(`  restoreRoot: ${s.restoreRoot}`);
@@ -166,7 +197,7 @@ export async function standbyFromPulumi(o: FromPulumiOptions): Promise<FromPulum
   await writeFileAtomic(o.siteFile, updated);
   written.push(o.siteFile);
   return {
-    printed: `${o.siteFile}: standby is ${sshTarget(s)}, restore root ${s.restoreRoot}; host key ${s.hostKeyFingerprint} (compare it with the machine's console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)\n`,
+    printed: `${o.siteFile}: standby is ${sshTarget(s)}${needsSudo(s) ? ' (commands as root through sudo -n)' : ''}, restore root ${s.restoreRoot}; host key ${s.hostKeyFingerprint} (compare it with the machine's console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)\n`,
     written,
   };
 }

@@ -34,7 +34,7 @@ describe('bad stack configuration (mocks)', () => {
       'continuity:sshPrivateKey: expected the provisioning SSH private key as a secret (pulumi config set --secret sshPrivateKey < key), got nothing',
     );
     expect(lines).toContain('continuity:drillPublicKey: expected one OpenSSH public key line (ssh-ed25519 AAAA... comment), got something else');
-    expect(lines).toContain(`${site}:22:3: \`standby.colour\`: unknown field \`colour\` (expected one of the documented fields; check the spelling)`);
+    expect(lines).toContain(`${site}:23:3: \`standby.colour\`: unknown field \`colour\` (expected one of the documented fields; check the spelling)`);
     expect(resources).toEqual([]);
   });
 

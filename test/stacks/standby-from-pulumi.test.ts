@@ -36,7 +36,7 @@ describe('continuity standby from-pulumi', () => {
   it('prints the standby section from outputs on stdin', () => {
     const r = run([], JSON.stringify(outputs));
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('standby:\n  ssh: drill@10.20.0.51:2222\n  restoreRoot: /srv/restore\n');
+    expect(r.stdout).toMatch(/^standby:\n  ssh: drill@10\.20\.0\.51:2222\n  sudo: true +# .*sudo -n\n  restoreRoot: \/srv\/restore\n/m);
     expect(r.stdout).toContain('# known_hosts: [10.20.0.51]:2222 ssh-ed25519 AAAA');
   });
 
@@ -48,13 +48,13 @@ describe('continuity standby from-pulumi', () => {
     const r = run(['--outputs', out, '--site', site, '--write']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('standby is drill@10.20.0.51:2222');
+    expect(r.stdout).toContain('standby is drill@10.20.0.51:2222 (commands as root through sudo -n)');
     const after = readFileSync(site, 'utf8');
     expect(after).toContain('  ssh: drill@10.20.0.51:2222\n');
     expect(after).not.toContain('drill@10.20.0.50');
     // everything else, comments included, is as it was
     expect(after.replace('drill@10.20.0.51:2222', 'drill@10.20.0.50')).toBe(before);
-    expect((await loadSite(site)).data.standby.ssh).toBe('drill@10.20.0.51:2222');
+    expect((await loadSite(site)).data.standby).toMatchObject({ ssh: 'drill@10.20.0.51:2222', sudo: true });
     expect(readFileSync(path.join(dir, '.continuity/nordby/known_hosts'), 'utf8')).toBe(`${outputs.standbyKnownHostsLine}\n`);
     // running it again replaces the host's line instead of adding a second one
     expect(run(['--outputs', out, '--site', site, '--write']).status).toBe(0);
@@ -90,6 +90,41 @@ describe('continuity standby from-pulumi', () => {
 });
 
 describe('updateSiteText', () => {
+  const drill = {
+    host: '10.20.0.51', port: 22, user: 'drill', hostKeyFingerprint: 'SHA256:x', knownHostsLine: '10.20.0.51 ssh-ed25519 AAAA',
+    restoreRoot: '/srv/restore', toolVersions: { 'rdiff-backup': '2.2.2' },
+  };
+  const nordby = () => readFileSync('sites/nordby.yaml', 'utf8');
+
+  it('a drill user that is not root: adds `sudo: true` under `ssh` with its indent, every other byte kept', async () => {
+    const { updateSiteText } = await import('../../src/app/standby-from-pulumi.ts');
+    const without = nordby().replace(/^  sudo: .*\n/m, '').replace('ssh: drill@10.20.0.50', 'ssh: drill@10.20.0.50     # the reserve machine');
+    expect(without).not.toContain('sudo');
+    const out = updateSiteText(without, drill);
+    expect(out).toBe(without.replace('ssh: drill@10.20.0.50     # the reserve machine\n', 'ssh: drill@10.20.0.51     # the reserve machine\n  sudo: true\n'));
+    // a second run changes nothing more
+    expect(updateSiteText(out, drill)).toBe(out);
+  });
+
+  it('a site that says `sudo: false` for a drill user gets `sudo: true`; a root login turns it off and adds nothing', async () => {
+    const { updateSiteText } = await import('../../src/app/standby-from-pulumi.ts');
+    const off = nordby().replace(/^  sudo: true/m, '  sudo: false');
+    expect(updateSiteText(off, drill)).toBe(nordby().replace('drill@10.20.0.50', 'drill@10.20.0.51'));
+    const asRoot = updateSiteText(nordby(), { ...drill, user: 'root' });
+    expect(asRoot).toBe(off.replace('drill@10.20.0.50', 'root@10.20.0.51'));
+    const never = nordby().replace(/^  sudo: .*\n/m, '');
+    expect(updateSiteText(never, { ...drill, user: 'root' })).toBe(never.replace('drill@10.20.0.50', 'root@10.20.0.51'));
+  });
+
+  it('a flow-style standby is rewritten with `sudo: true` and still loads', async () => {
+    const { updateSiteText } = await import('../../src/app/standby-from-pulumi.ts');
+    const flow = nordby().replace(/^standby:\n(  .*\n)+/m, 'standby: { ssh: old@192.0.2.1, restoreRoot: /r }   # one line\n');
+    const out = updateSiteText(flow, drill);
+    const { parse } = await import('yaml');
+    expect((parse(out) as { standby: unknown }).standby).toEqual({ ssh: 'drill@10.20.0.51', restoreRoot: '/srv/restore', sudo: true });
+    expect(out).toContain('# Nordby skole: one Debian Edu main server');
+  });
+
   it('turns a local standby into the SSH one, keeping the comments', async () => {
     const { updateSiteText } = await import('../../src/app/standby-from-pulumi.ts');
     const text = readFileSync('sites/nordby.yaml', 'utf8').replace(
@@ -102,6 +137,7 @@ describe('updateSiteText', () => {
     });
     expect(out).not.toContain('local:');
     expect(out).toContain('ssh: drill@10.20.0.51');
+    expect(out).toContain('sudo: true');
     expect(out).toContain('restoreRoot: /srv/restore');
     expect(out).toContain('# Nordby skole: one Debian Edu main server');
   });
