@@ -71,8 +71,19 @@ export function isoFormatter(zone: string): (t: number) => string {
   const zulu = isoIn(0, zone).endsWith('Z');
   // Offsets change at most once in a quarter of an hour (in practice: twice a year), and asking
   // luxon for one is slow (Intl), so remember them per quarter hour where both ends agree.
+  // First per day (where both ends of the day agree, i.e. all days but the two DST changes),
+  // then per quarter hour inside a day that changes.
+  const days = new Map<number, number>();
   const quarters = new Map<number, number>();
   const offsetAt = (t: number) => {
+    const day = Math.floor(t / 86400);
+    let whole = days.get(day);
+    if (whole === undefined) {
+      const start = z.offset(day * 86400 * 1000);
+      whole = start === z.offset((day * 86400 + 86399) * 1000) ? start : NaN;
+      days.set(day, whole);
+    }
+    if (!Number.isNaN(whole)) return whole;
     const q = Math.floor(t / 900);
     let o = quarters.get(q);
     if (o === undefined) {
