@@ -43,6 +43,13 @@ export function writeChunks(fd: number, pieces: Iterable<string>): void {
     size = 0;
   };
   for (const p of pieces) {
+    if (p.length >= FLUSH_AT) {
+      // a big piece goes out as it is, after what was gathered before it
+      if (size) flush();
+      pending.push(p);
+      flush();
+      continue;
+    }
     pending.push(p);
     size += p.length;
     if (size >= FLUSH_AT) flush();
