@@ -1,7 +1,7 @@
 // borg repositories: read with --bypass-lock, caches outside the repository, the passphrase on stdin only.
 import { StepFailed } from '../../core/errors.ts';
 import { shq, type Standby } from '../standby/types.ts';
-import { cleanPaths, requirePaths, runHelper } from './manifest-helper.ts';
+import { cleanPaths, parseSum, requirePaths, runHelper, sumCommand } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
 import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
 
@@ -61,14 +61,16 @@ export const borgAdapter: BackupAdapter = {
   },
 
   async snapshotBytes(standby, source, snapshot) {
-    const r = await borg(standby, source, 'list files of', ['list', '--json-lines', '--bypass-lock', archive(source, snapshot), ...cleanPaths(source.paths)]);
-    let n = 0;
-    for (const line of r.stdout.split('\n')) {
-      if (!line.startsWith('{')) continue;
-      const item = JSON.parse(line) as { type: string; size?: number };
-      if (item.type === '-') n += item.size ?? 0;
-    }
-    return n;
+    // type and size only, summed on the standby: exact for the chosen paths, without borg's JSON of every item
+    const list = [...base(), 'list', '--bypass-lock', '--format', '{type} {size}{NL}', archive(source, snapshot), ...cleanPaths(source.paths)].map(shq).join(' ');
+    const r = await runTool(standby, {
+      tool: TOOL,
+      action: 'list files of',
+      repository: source.repository,
+      command: sumCommand(list, '/^- [0-9]+$/', '$2'),
+      secret: needPassword(source),
+    });
+    return parseSum(TOOL, source.repository, r.stdout);
   },
 
   async restore(standby, source, snapshot, target, options) {

@@ -75,3 +75,19 @@ export function isRemote(repository: string): boolean {
 export function cleanPaths(paths: string[]): string[] {
   return paths.map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== '');
 }
+
+/**
+ * Shell words that run `producer` and print the sum of the numbers `awkSize` (an awk expression) picks from the lines
+ * `awkMatch` (an awk condition) selects, then exit with the producer's own status: a failing tool is never a size of 0.
+ */
+export function sumCommand(producer: string, awkMatch: string, awkSize: string): string {
+  const awk = `/^CONTINUITY-EXIT [0-9]+$/ { rc = $2; next } ${awkMatch} { s += ${awkSize} } END { printf "%.0f\\n", s; exit rc }`;
+  return `{ ${producer}; echo "CONTINUITY-EXIT $?"; } | awk ${shq(awk)}`;
+}
+
+/** Read the one number `sumCommand` printed. */
+export function parseSum(tool: string, repository: string, stdout: string): number {
+  const n = Number(stdout.trim());
+  if (stdout.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new StepFailed(`${tool}: could not read the size of ${repository}: \`${stdout.trim().slice(0, 80)}\``);
+  return n;
+}

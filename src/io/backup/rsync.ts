@@ -1,7 +1,7 @@
 // An rsync mirror: one snapshot (the mirror as it is now), restored with rsync keeping numeric owners, ACLs, xattrs.
 import { StepFailed } from '../../core/errors.ts';
 import { shq } from '../standby/types.ts';
-import { cleanPaths, isRemote, requirePaths, runHelper, totalBytes } from './manifest-helper.ts';
+import { cleanPaths, isRemote, parseSum, requirePaths, runHelper, sumCommand } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
 import type { BackupAdapter, FileEntry } from './types.ts';
 
@@ -52,14 +52,19 @@ export const rsyncAdapter: BackupAdapter = {
 
   async snapshotBytes(standby, source, snapshot) {
     if (!isRemote(source.repository)) {
-      const entries = await runHelper(standby, {
+      // the mirror's regular files, summed by find: metadata only, no Python walk, exact
+      const paths = cleanPaths(source.paths);
+      const check = paths
+        .map((p) => `{ [ -e ${shq('./' + p)} ] || [ -L ${shq('./' + p)} ] || { echo ${shq(`\`${p}\` not in snapshot ${snapshot.id} of ${source.repository}`)} >&2; exit 1; }; }`)
+        .join(' && ');
+      const find = `find ${paths.length ? paths.map((p) => shq('./' + p)).join(' ') : '.'} -path ./${SNAPSHOT_MARKER} -prune -o -type f -printf '%s\\n'`;
+      const r = await runTool(standby, {
         tool: TOOL,
+        action: 'measure',
         repository: source.repository,
-        mode: 'walk',
-        args: ['--root', source.repository, '--paths', JSON.stringify(source.paths), '--skip', SNAPSHOT_MARKER, '--no-hash'],
+        command: `cd ${shq(source.repository)} || exit 3; ${check ? check + ' && ' : ''}${sumCommand(find, '/^[0-9]+$/', '$1')}`,
       });
-      requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
-      return totalBytes(entries);
+      return parseSum(TOOL, source.repository, r.stdout);
     }
     // remote mirror: rsync's own count (symlink targets' lengths included)
     const paths = cleanPaths(source.paths);

@@ -84,6 +84,42 @@ function helperArgs(source: BackupSource, archive: string, hash: boolean) {
   };
 }
 
+/** gzip's ISIZE is the uncompressed length modulo 4 GiB: trusted only below that. */
+const GZIP_ISIZE_LIMIT = 2 ** 32;
+
+/**
+ * The length of the archive's uncompressed tar stream, read without decompressing it: an upper bound of the bytes
+ * its files (any chosen subset of them) occupy once restored, since the stream holds every member's content plus
+ * headers and padding. `.tar`: the file's size; `.tar.gz`: the gzip trailer's ISIZE (archives below 4 GiB whose
+ * ISIZE is at least the compressed size; a multi-member gzip's last member only, hence that check); `.tar.zst`:
+ * the content size zstd recorded in its frames. Undefined when none of these applies: the caller reads the archive.
+ * A damaged archive is not detected here: the restore, which reads it whole, fails naming it.
+ */
+async function streamBytes(standby: Standby, archive: string): Promise<number | undefined> {
+  const size = `stat -L -c %s ${shq(archive)}`;
+  const read = (command: string) => runTool(standby, { tool: TOOL, action: 'measure', repository: archive, command });
+  if (/\.tar$/.test(archive)) {
+    const n = Number((await read(size)).stdout.trim());
+    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  }
+  if (/\.(tar\.gz|tgz)$/.test(archive)) {
+    const r = await read(`${size} && tail -c 4 ${shq(archive)} | od -An -v -tu1`);
+    const [first, ...rest] = r.stdout.trim().split(/\s+/);
+    const compressed = Number(first);
+    const b = rest.map(Number);
+    if (b.length !== 4 || b.some((x) => !Number.isInteger(x)) || !(compressed < GZIP_ISIZE_LIMIT)) return undefined;
+    const isize = b[0] + b[1] * 2 ** 8 + b[2] * 2 ** 16 + b[3] * 2 ** 24;
+    return isize >= compressed ? isize : undefined;
+  }
+  if (/\.(tar\.zst|tzst)$/.test(archive)) {
+    const r = await runTool(standby, { tool: TOOL, action: 'measure', repository: archive, command: `zstd -lv ${shq(archive)} 2>&1; exit 0` });
+    const m = /Decompressed Size:.*\((\d+) B\)/.exec(r.stdout);
+    const n = m ? Number(m[1]) : NaN;
+    return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  }
+  return undefined;
+}
+
 /** The tar adapter: GNU tar restores with numeric owners and modes; python3 on the standby reads manifests. */
 export const tarAdapter: BackupAdapter = {
   tool: TOOL,
@@ -121,6 +157,8 @@ export const tarAdapter: BackupAdapter = {
   async snapshotBytes(standby, source, snapshot) {
     checkLocal(source);
     const archive = archiveOf(source, snapshot);
+    const bound = await streamBytes(standby, archive);
+    if (bound !== undefined) return bound;
     return totalBytes(await runHelper(standby, helperArgs(source, archive, false)));
   },
 
