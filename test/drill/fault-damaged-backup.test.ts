@@ -98,7 +98,7 @@ describe('a damaged backup, drilled onto a standby container', () => {
     expect(d.unchanged()).toBe(true);
   });
 
-  it('a truncated .tar archive: the drill fails (in restore: preflight reads only only the archive size), naming the archive; nothing left on the standby', async () => {
+  it('a truncated .tar archive: the drill fails (in restore: preflight reads only the archive size), naming the archive; nothing left on the standby', async () => {
     const d = await drillDamaged('tar-truncated', {
       tool: 'tar',
       from: b.repos.tar!,
