@@ -132,6 +132,32 @@ export function parseSpec<T>(file: string, text: string): LoadedSpec<T> {
   // for a 2200-service SLA tens of megabytes. Only error messages need it, so it is dropped
   // now and parsed again on the first locate() (a file with problems is small work either way).
   parsed = null;
+  return specOf(file, text, data);
+}
+
+/** Texts at least this long are parsed in a worker thread (see yaml-data-worker.mjs). */
+export const WORKER_PARSE_FROM = 128 * 1024;
+
+/**
+ * parseSpec for a big text: the YAML is parsed in a short-lived worker thread, so the garbage
+ * of parsing (tens of MB for thousands of services) leaves with the thread instead of raising
+ * the resident set of the process for the rest of its run. A text with problems, or a worker
+ * that cannot run, is parsed here as usual (same data, same messages).
+ */
+export async function parseSpecAsync<T>(file: string, text: string): Promise<LoadedSpec<T>> {
+  if (text.length < WORKER_PARSE_FROM) return parseSpec<T>(file, text);
+  const { Worker } = await import('node:worker_threads');
+  const reply = await new Promise<{ ok: boolean; data?: unknown }>((resolve) => {
+    const worker = new Worker(new URL('./yaml-data-worker.mjs', import.meta.url), { workerData: { text } });
+    worker.once('message', (m: { ok: boolean; data?: unknown }) => resolve(m));
+    worker.once('error', () => resolve({ ok: false }));
+    worker.once('exit', () => resolve({ ok: false }));
+  });
+  return reply.ok ? specOf(file, text, reply.data as T) : parseSpec<T>(file, text);
+}
+
+/** A LoadedSpec of data parsed from text; locate() parses the text again on first use. */
+function specOf<T>(file: string, text: string, data: T): LoadedSpec<T> {
   let located: { doc: Document; lineCounter: LineCounter } | null = null;
   const locate = (path: (string | number)[]) => {
     located ??= parse(file, text);
@@ -199,7 +225,7 @@ export async function loadSpec<T>(
   check?: (spec: LoadedSpec<T>) => SpecIssue[],
   text?: string,
 ): Promise<LoadedSpec<T>> {
-  const spec = parseSpec<T>(file, text ?? (await readInputFile(file)));
+  const spec = await parseSpecAsync<T>(file, text ?? (await readInputFile(file)));
   const validate = await validatorFor(schema);
   const issues = validate(spec.data) ? [] : issuesFrom(validate.errors ?? [], spec as LoadedSpec<unknown>);
   if (check) {
