@@ -79,8 +79,25 @@ function withIncidents(events: EventList | undefined, incidents: Incident[]): Ev
 
 /** Build the availability report (see core/report-model.ts for the contract). */
 export async function buildAvailabilityReport(opts: AvailabilityOptions): Promise<AvailabilityReport> {
-  const spec = await loadSla(opts.slaFile);
-  const sla = spec.data;
+  const { report, services } = await streamAvailabilityReport(opts);
+  report.services = [...services];
+  return report;
+}
+
+/**
+ * The availability report with its service rows still to come: `services` computes them one by
+ * one, in report order, so a renderer can write each and forget it (a big SLA's report is never
+ * held whole). `report.services` is empty; `report.warnings` and `report.met` are final once
+ * `services` has been iterated to the end (it can be iterated once).
+ */
+export interface StreamedReport {
+  report: AvailabilityReport;
+  services: Iterable<ServiceResult>;
+}
+
+/** Read the inputs and account the logs; the service rows are computed as `services` is iterated. */
+export async function streamAvailabilityReport(opts: AvailabilityOptions): Promise<StreamedReport> {
+  const sla = (await loadSla(opts.slaFile)).data;
   const zone = sla.timezone;
   const policy = policyOf(sla);
   const period = opts.period ?? sla.reporting?.period ?? 'month';
@@ -131,7 +148,6 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
 
   const warnings: string[] = [];
   if (until < to) warnings.push(`The range ends after the report was made (${isoIn(now, zone)}): service time after that is not counted yet.`);
-  const services: ServiceResult[] = [];
   const usesLeft = new Map<string, number>();
   for (const s of sla.services) {
     const key = subjectKey({ host: s.monitor.host, service: s.monitor.service });
@@ -142,77 +158,7 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
   const withExams: PeriodRange[] = [...regular, ...examPeriods(sla.calendar?.examPeriods, from, to, zone)];
   const incidentsOf = new Map<string, Incident[]>();
   for (const inc of incidents) incidentsOf.set(inc.service, [...(incidentsOf.get(inc.service) ?? []), inc]);
-  for (const s of sla.services) {
-    const key = subjectKey({ host: s.monitor.host, service: s.monitor.service });
-    const own = incidentsOf.get(s.id) ?? [];
-    const seen = scan.seen.has(key);
-    if (!seen && !own.length)
-      warnings.push(`Service ${s.id}: ${s.monitor.service ? `service ${s.monitor.service} on host ${s.monitor.host}` : `host ${s.monitor.host}`} has no state in the logs; its time is unknown.`);
-    // A service known only from an incident list is up unless an incident says otherwise.
-    const initialState: StateCode | undefined = !seen && own.length ? State.OK : undefined;
-    const segments = buildTimeline(withIncidents(scan.events.get(key), own), from, to, {
-      softStates: policy.softStates,
-      notRunning: 'unknown',
-      initialState,
-    });
-    // the timeline is all that is needed from here on, once no later service monitors the same subject
-    const left = (usesLeft.get(key) ?? 1) - 1;
-    usesLeft.set(key, left);
-    if (left === 0) scan.events.delete(key);
-    const ranges = s.examTarget ? withExams : regular;
-    for (const row of rowsOf(sla, s)) {
-      const clock = clockFor(row.hours);
-      const periods: PeriodResult[] = ranges.map((p) => {
-        const t = tally(segments, clock, p.from, p.to, policy);
-        const outages = findOutages(segments, clock, p.from, p.to, policy);
-        const summary = summariseOutages(outages, t.upSeconds);
-        const pct = availabilityPercent(t, policy);
-        const counted = countedSeconds(t, policy);
-        const target = p.kind === 'exam' ? s.examTarget! : s.target;
-        const evaluated = evaluateTarget(target, { availabilityPercent: pct, ...summary });
-        // sanctions follow measured misses only; no data is not a measured miss
-        const reduction = priceReduction(evaluated.missed, sla.sanctions, s.subcontractor);
-        // but service time with nothing countable cannot show the target was met
-        if (pct === null && t.serviceSeconds > 0) {
-          evaluated.met = false;
-          evaluated.missed.unshift('availability');
-        }
-        return {
-          from: isoOf(p.from),
-          to: isoOf(p.to),
-          kind: p.kind,
-          ...(p.name ? { name: p.name } : {}),
-          serviceSeconds: t.serviceSeconds,
-          upSeconds: t.upSeconds,
-          downSeconds: t.downSeconds,
-          plannedSeconds: t.plannedSeconds,
-          unknownSeconds: t.unknownSeconds,
-          availabilityPercent: pct === null ? null : Math.round(pct * 10000) / 10000,
-          countedSeconds: counted.total,
-          countedUpSeconds: counted.up,
-          ...summary,
-          target: target.availability,
-          ...(target.maxOutages !== undefined ? { maxOutages: target.maxOutages } : {}),
-          ...(target.maxOutageMinutes !== undefined ? { maxOutageMinutes: target.maxOutageMinutes } : {}),
-          met: evaluated.met,
-          missed: evaluated.missed,
-          priceReductionPercent: reduction,
-          outageList: outages.map((o) => ({ start: format(o.start), end: format(o.end), serviceSeconds: o.serviceSeconds, state: o.state })),
-        };
-      });
-      services.push({
-        id: s.id,
-        ...(s.name ? { name: s.name } : {}),
-        group: row.group,
-        serviceHours: row.hours,
-        monitor: { host: s.monitor.host, service: s.monitor.service ?? null },
-        subcontractor: s.subcontractor ?? false,
-        periods,
-      });
-    }
-  }
-
-  return {
+  const report: AvailabilityReport = {
     generatedAt: isoIn(now, zone),
     sla: { file: opts.slaFile, customer: sla.parties?.customer?.name, provider: sla.parties?.provider?.name, timezone: zone },
     range: { from: isoIn(from, zone), to: isoIn(to, zone), period },
@@ -224,8 +170,85 @@ export async function buildAvailabilityReport(opts: AvailabilityOptions): Promis
       ],
     },
     inputs: scan.inputs,
-    services,
-    ...(warnings.length ? { warnings } : {}),
-    met: services.every((s) => s.periods.every((p) => p.met)),
+    services: [],
+    // set when the rows are done (the key is here for its place in the JSON)
+    warnings: undefined,
+    met: true,
   };
+  function* rows(): Generator<ServiceResult> {
+    for (const s of sla.services) {
+      const key = subjectKey({ host: s.monitor.host, service: s.monitor.service });
+      const own = incidentsOf.get(s.id) ?? [];
+      const seen = scan.seen.has(key);
+      if (!seen && !own.length)
+        warnings.push(`Service ${s.id}: ${s.monitor.service ? `service ${s.monitor.service} on host ${s.monitor.host}` : `host ${s.monitor.host}`} has no state in the logs; its time is unknown.`);
+      // A service known only from an incident list is up unless an incident says otherwise.
+      const initialState: StateCode | undefined = !seen && own.length ? State.OK : undefined;
+      const segments = buildTimeline(withIncidents(scan.events.get(key), own), from, to, {
+        softStates: policy.softStates,
+        notRunning: 'unknown',
+        initialState,
+      });
+      // the timeline is all that is needed from here on, once no later service monitors the same subject
+      const left = (usesLeft.get(key) ?? 1) - 1;
+      usesLeft.set(key, left);
+      if (left === 0) scan.events.delete(key);
+      const ranges = s.examTarget ? withExams : regular;
+      for (const row of rowsOf(sla, s)) {
+        const clock = clockFor(row.hours);
+        const periods: PeriodResult[] = ranges.map((p) => {
+          const t = tally(segments, clock, p.from, p.to, policy);
+          const outages = findOutages(segments, clock, p.from, p.to, policy);
+          const summary = summariseOutages(outages, t.upSeconds);
+          const pct = availabilityPercent(t, policy);
+          const counted = countedSeconds(t, policy);
+          const target = p.kind === 'exam' ? s.examTarget! : s.target;
+          const evaluated = evaluateTarget(target, { availabilityPercent: pct, ...summary });
+          // sanctions follow measured misses only; no data is not a measured miss
+          const reduction = priceReduction(evaluated.missed, sla.sanctions, s.subcontractor);
+          // but service time with nothing countable cannot show the target was met
+          if (pct === null && t.serviceSeconds > 0) {
+            evaluated.met = false;
+            evaluated.missed.unshift('availability');
+          }
+          return {
+            from: isoOf(p.from),
+            to: isoOf(p.to),
+            kind: p.kind,
+            ...(p.name ? { name: p.name } : {}),
+            serviceSeconds: t.serviceSeconds,
+            upSeconds: t.upSeconds,
+            downSeconds: t.downSeconds,
+            plannedSeconds: t.plannedSeconds,
+            unknownSeconds: t.unknownSeconds,
+            availabilityPercent: pct === null ? null : Math.round(pct * 10000) / 10000,
+            countedSeconds: counted.total,
+            countedUpSeconds: counted.up,
+            ...summary,
+            target: target.availability,
+            ...(target.maxOutages !== undefined ? { maxOutages: target.maxOutages } : {}),
+            ...(target.maxOutageMinutes !== undefined ? { maxOutageMinutes: target.maxOutageMinutes } : {}),
+            met: evaluated.met,
+            missed: evaluated.missed,
+            priceReductionPercent: reduction,
+            outageList: outages.map((o) => ({ start: format(o.start), end: format(o.end), serviceSeconds: o.serviceSeconds, state: o.state })),
+          };
+        });
+        const result: ServiceResult = {
+          id: s.id,
+          ...(s.name ? { name: s.name } : {}),
+          group: row.group,
+          serviceHours: row.hours,
+          monitor: { host: s.monitor.host, service: s.monitor.service ?? null },
+          subcontractor: s.subcontractor ?? false,
+          periods,
+        };
+        if (!periods.every((p) => p.met)) report.met = false;
+        yield result;
+      }
+    }
+    if (warnings.length) report.warnings = warnings;
+    else delete report.warnings;
+  }
+  return { report, services: rows() };
 }

@@ -27,9 +27,9 @@ export function define(program: Command, setExit: (code: number) => void): void 
       if (o.period !== undefined && !(PERIODS as readonly string[]).includes(o.period))
         throw new ConfigError(`Expected \`--period\` to be one of ${PERIODS.join(', ')}, got \`${o.period}\``);
       const renderer = await loadRenderer(o.format);
-      const { buildAvailabilityReport } = await import('../app/availability-report.ts');
+      const { streamAvailabilityReport } = await import('../app/availability-report.ts');
       const tty = process.stderr.isTTY;
-      const report = await buildAvailabilityReport({
+      const { report, services } = await streamAvailabilityReport({
         slaFile: o.sla,
         logs: o.log,
         logDir: o.logDir,
@@ -43,11 +43,12 @@ export function define(program: Command, setExit: (code: number) => void): void 
           : undefined,
       });
       if (renderer.pieces) {
-        // a big report goes out service by service, never as one string
+        // a big report goes out service by service as each is computed, never held whole
         const { writeChunks, writeChunksAtomic } = await import('../io/write-chunks-atomic.ts');
-        if (o.out) writeChunksAtomic(o.out, renderer.pieces(report));
-        else writeChunks(process.stdout.fd, renderer.pieces(report));
+        if (o.out) writeChunksAtomic(o.out, renderer.pieces(report, services));
+        else writeChunks(process.stdout.fd, renderer.pieces(report, services));
       } else {
+        report.services = [...services];
         const text = renderer.render(report);
         if (o.out) {
           const { writeFileAtomic } = await import('../io/write-atomic.ts');
@@ -62,7 +63,7 @@ type Report = import('../core/report-model.ts').AvailabilityReport;
 /** A renderer: the whole text, and optionally the same text in pieces (written as they come). */
 interface Renderer {
   render: (report: Report) => string;
-  pieces?: (report: Report) => Iterable<string>;
+  pieces?: (report: Report, services: Iterable<Report['services'][number]>) => Iterable<string>;
 }
 
 /** The renderer module for a format; a missing one is a clear "could not run". */

@@ -14,25 +14,39 @@ function nested(value: unknown): string {
 
 const BATCH = 64;
 
-/** The text of render(), in pieces (one per top-level field, one per batch of services). */
-export function* pieces(report: AvailabilityReport): Generator<string> {
-  const keys = Object.keys(report).filter((k) => (report as unknown as Record<string, unknown>)[k] !== undefined);
-  yield '{';
+/**
+ * The text of render(), in pieces (one per top-level field, one per batch of services). The
+ * services may come from an iterable computed as it goes (app/availability-report.ts
+ * streamAvailabilityReport); fields after `services` are read once it is done.
+ */
+export function* pieces(report: AvailabilityReport, services: Iterable<AvailabilityReport['services'][number]> = report.services): Generator<string> {
+  const fields = report as unknown as Record<string, unknown>;
   let first = true;
-  for (const key of keys) {
-    const value = (report as unknown as Record<string, unknown>)[key];
-    const head = `${first ? '' : ','}\n  ${JSON.stringify(key)}: `;
+  for (const key of Object.keys(report)) {
+    if (key !== 'services' && fields[key] === undefined) continue;
+    const head = `${first ? '{' : ','}\n  ${JSON.stringify(key)}: `;
     first = false;
-    if (key === 'services' && Array.isArray(value) && value.length) {
-      yield `${head}[`;
-      for (let i = 0; i < value.length; i += BATCH) {
-        // [[a, b]] pretty-printed puts a and b at exactly the indentation of the services
-        // array's items; strip the outer brackets (natively indented: no re-indenting pass)
-        const text = JSON.stringify([value.slice(i, i + BATCH)], null, 2);
-        yield `${i ? ',' : ''}${text.slice('[\n  ['.length, text.length - '\n  ]\n]'.length)}`;
-      }
-      yield '\n  ]';
-    } else yield head + nested(value);
+    if (key !== 'services') {
+      yield head + nested(fields[key]);
+      continue;
+    }
+    let batch: unknown[] = [];
+    let any = false;
+    const flush = () => {
+      // [[a, b]] pretty-printed puts a and b at exactly the indentation of the services
+      // array's items; strip the outer brackets (natively indented: no re-indenting pass)
+      const text = JSON.stringify([batch], null, 2);
+      const piece = `${any ? ',' : `${head}[`}${text.slice('[\n  ['.length, text.length - '\n  ]\n]'.length)}`;
+      any = true;
+      batch = [];
+      return piece;
+    };
+    for (const s of services) {
+      batch.push(s);
+      if (batch.length === BATCH) yield flush();
+    }
+    if (batch.length) yield flush();
+    yield any ? '\n  ]' : `${head}[]`;
   }
-  yield keys.length ? '\n}\n' : '}\n';
+  yield first ? '{}\n' : '\n}\n';
 }

@@ -30,11 +30,14 @@ export function render(report: AvailabilityReport): string {
   return [...pieces(report)].join('');
 }
 
-/** The text of render() in pieces (the heading, one per service, the footer), each ending in a newline. */
-export function* pieces(report: AvailabilityReport): Generator<string> {
+/**
+ * The text of render() in pieces (the heading, one per service, the footer), each ending in a
+ * newline. The services may come from an iterable computed as it goes; the footer is read after.
+ */
+export function* pieces(report: AvailabilityReport, services: Iterable<AvailabilityReport['services'][number]> = report.services): Generator<string> {
   const parties = [report.sla.customer, report.sla.provider].filter(Boolean).join(' / ');
   yield `Availability ${report.range.from.slice(0, 10)} .. ${report.range.to.slice(0, 10)} (to exclusive; ${report.range.period}, ${report.sla.timezone})${parties ? `  ${parties}` : ''}\n`;
-  for (const s of report.services) {
+  for (const s of services) {
     const out: string[] = [''];
     const who = s.monitor.service ? `${s.monitor.host}/${s.monitor.service}` : s.monitor.host;
     out.push(`${s.id}${s.group ? ` [${s.group}]` : ''}  ${s.name ?? ''}  (monitor ${who}, hours ${s.serviceHours}${s.subcontractor ? ', subcontracted' : ''})`.replace(/ {2,}\(/, '  ('));
