@@ -145,3 +145,18 @@ describe.runIf(ready)('SSH standby with sudo: true (real sshd and sudo, login us
     expect((await sb.exec(['su', 'limited', '-c', 'sudo -n /usr/bin/true && echo allowed'])).stdout).toBe('allowed\n');
   });
 });
+
+describe('standby.sudo in the site file', () => {
+  const site = (standby: string) =>
+    `version: continuity/v1\nkind: site\nname: test\nsla: ./sla.yaml\nbackup:\n  tool: tar\n  repository: /backup\nstandby:\n${standby}  restoreRoot: /srv/restore\n`;
+
+  it('is read as a boolean for an ssh standby, and refused for a local one with file:line:col', async () => {
+    const { loadSite } = await import('../../src/io/load.ts');
+    const ok = await loadSite('/sites/a.yaml', site('  ssh: drill@10.0.0.5\n  sudo: true\n  knownHosts: ./kh\n  identityFile: ./k\n'));
+    expect(ok.data.standby.sudo).toBe(true);
+    const local = await rejection(loadSite('/sites/b.yaml', site('  local: /tmp/sb\n  sudo: true\n')));
+    expect(local.message).toContain('/sites/b.yaml:10:3: `standby.sudo`: expected `sudo` only for an `ssh` standby');
+    const notBool = await rejection(loadSite('/sites/c.yaml', site('  ssh: drill@10.0.0.5\n  sudo: yes please\n  knownHosts: ./kh\n')));
+    expect(notBool.message).toMatch(/\/sites\/c\.yaml:10:\d+: `standby\.sudo`/);
+  });
+});
