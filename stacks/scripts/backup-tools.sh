@@ -1,5 +1,7 @@
-# Install the site's backup tool (at the site's pinned Debian version when one is given)
-# and the SSH client it reaches remote repositories with.
+# Install the site's backup tool (at the site's pinned Debian version when one is given),
+# the SSH client it reaches remote repositories with, and python3: the drill's verification
+# helper reads snapshots and restored trees on the standby with it. Tar archives may be
+# compressed with gzip or zstd.
 settings TOOL TOOL_VERSION
 case $TOOL in
   rdiff-backup) pkg=rdiff-backup ;;
@@ -9,6 +11,9 @@ case $TOOL in
   tar) pkg=tar ;;
   *) echo "error: expected TOOL to be rdiff-backup, restic, borg, rsync or tar, got \`$TOOL\`" >&2; exit 2 ;;
 esac
-if [ -n "$TOOL_VERSION" ]; then apt_install "$pkg=$TOOL_VERSION" openssh-client; else apt_install "$pkg" openssh-client; fi
+extra="openssh-client python3"
+[ "$TOOL" = tar ] && extra="$extra gzip zstd"
+# shellcheck disable=SC2086
+if [ -n "$TOOL_VERSION" ]; then apt_install "$pkg=$TOOL_VERSION" $extra; else apt_install "$pkg" $extra; fi
 fact toolPackageVersion "$(dpkg-query -W -f='${Version}' "$pkg")"
 finish

@@ -59,7 +59,7 @@ describe.runIf(ready)('provisioning scripts on a bare Debian machine over SSH', 
   });
 
   it('the first run changes the bare machine, step by step', () => {
-    expect(runs['backup-tools'][0].stdout).toMatch(/^changed: installed restic( openssh-client)?$/m);
+    expect(runs['backup-tools'][0].stdout).toMatch(/^changed: installed restic( openssh-client)?( python3)?$/m);
     expect(runs['restore-root'][0].stdout).toMatch(/^changed: created \/srv\/restore$/m);
     expect(runs['drill-user'][0].stdout).toMatch(/^changed: created user drill$/m);
     expect(runs['sshd-hardening'][0].stdout).toMatch(/^changed: hardened sshd/m);
@@ -83,10 +83,10 @@ describe.runIf(ready)('provisioning scripts on a bare Debian machine over SSH', 
 
   it('leaves packages installed, the restore root closed, the drill user with only its key and no password', async () => {
     const state = await m.exec(
-      "dpkg-query -W -f='${Package} ${db:Status-Abbrev}\\n' restic apache2 ldap-utils | sort; stat -c '%U:%G %a' /srv/restore; passwd -S drill | cut -d' ' -f2; cat /home/drill/.ssh/authorized_keys; stat -c '%U %a' /home/drill/.ssh /home/drill/.ssh/authorized_keys; cat /etc/sudoers.d/continuity-drill",
+      "dpkg-query -W -f='${Package} ${db:Status-Abbrev}\\n' restic python3 apache2 ldap-utils | sort; stat -c '%U:%G %a' /srv/restore; passwd -S drill | cut -d' ' -f2; cat /home/drill/.ssh/authorized_keys; stat -c '%U %a' /home/drill/.ssh /home/drill/.ssh/authorized_keys; cat /etc/sudoers.d/continuity-drill",
     );
     expect(state.stdout.split('\n')).toEqual([
-      'apache2 ii ', 'ldap-utils ii ', 'restic ii ', 'root:root 700', 'L', drillKey, 'drill 700', 'drill 600', 'drill ALL=(root) NOPASSWD: ALL', '',
+      'apache2 ii ', 'ldap-utils ii ', 'python3 ii ', 'restic ii ', 'root:root 700', 'L', drillKey, 'drill 700', 'drill 600', 'drill ALL=(root) NOPASSWD: ALL', '',
     ]);
   });
 
