@@ -76,7 +76,9 @@ export async function acquireLock(
   const parent = path.replace(/\/[^/]*$/, '') || '/';
   const tryTake = async () => {
     const r = await standby.exec(
-      `mkdir -p ${shq(parent)} && if mkdir ${shq(path)} 2>/dev/null; then cat > ${shq(`${path}/owner`)} && echo TAKEN; else cat ${shq(`${path}/owner`)} 2>/dev/null; exit 75; fi`,
+      // exit 75: the lock exists (its owner on stdout); any other failure (permission denied, read-only) names itself
+      `mkdir -p ${shq(parent)} && if mkdir ${shq(path)} 2>/dev/null; then cat > ${shq(`${path}/owner`)} && echo TAKEN; ` +
+        `elif [ -d ${shq(path)} ]; then cat ${shq(`${path}/owner`)} 2>/dev/null; exit 75; else mkdir ${shq(path)}; exit 76; fi`,
       { ...options, input: JSON.stringify(owner) },
     );
     if (r.exitCode === 0 && r.stdout.includes('TAKEN')) return { taken: true as const };
