@@ -9,10 +9,11 @@ import { findOutages, summariseOutages } from '../core/outages.ts';
 import { examPeriods, isoFormatter, isoIn, periodBounds, splitPeriods, type PeriodKind, type PeriodRange } from '../core/periods.ts';
 import { evaluateTarget, priceReduction } from '../core/sanctions.ts';
 import { policyOf, type Sla, type SlaService } from '../core/sla.ts';
-import { buildTimeline, Ev, EventList, State, type StateCode } from '../core/states.ts';
+import { buildTimeline, Ev, EventList, State, TimelineBuilder, type StateCode } from '../core/states.ts';
+import { RunningTally } from '../core/running-tally.ts';
 import type { AvailabilityReport, PeriodResult, ServiceResult } from '../core/report-model.ts';
 import { loadSla } from '../io/load.ts';
-import { logFilesIn, orderLogFiles, scanLogs, subjectKey, type Subject } from '../io/nagios-log.ts';
+import { logFilesIn, orderLogFiles, scanLogs, subjectKey, type FoldOptions, type Subject } from '../io/nagios-log.ts';
 import { loadIncidents, type Incident } from '../io/incidents.ts';
 
 /** What to report on. */
@@ -31,6 +32,11 @@ export interface AvailabilityOptions {
   now?: Date;
   /** progress while reading logs (bytes read, total bytes) */
   onProgress?: (read: number, total: number) => void;
+  /**
+   * Account the logs while reading them when the range is known (default FOLD), or `false`:
+   * keep every event first (same results; for tests that compare the two).
+   */
+  fold?: false | { everyBytes: number; slackSeconds: number };
 }
 
 const PERIODS: PeriodKind[] = ['week', 'month', 'quarter', 'year', 'whole'];
@@ -77,6 +83,93 @@ function withIncidents(events: EventList | undefined, incidents: Incident[]): Ev
   return out;
 }
 
+/** The key of a report row's RunningTally. */
+const rowKey = (id: string, group: string | null) => `${id}\u0000${group ?? ''}`;
+
+/** Bytes read between two folds, and how far (seconds) a line may be older than the latest before the exact way is needed. */
+export const FOLD = { everyBytes: 16 << 20, slackSeconds: 6 * 3600 };
+
+/**
+ * How to account the logs while they are read: one TimelineBuilder per subject feeding a
+ * RunningTally per report row. Only when the report range is known before reading (--from and
+ * --to given and valid, the range over by now so no service time is cut at the clock) and no
+ * incident list is merged in; null otherwise.
+ */
+function foldPlan(
+  opts: AvailabilityOptions,
+  sla: Sla,
+  policy: ReturnType<typeof policyOf>,
+  period: PeriodKind,
+  zone: string,
+  now: number,
+): { fold: FoldOptions; finish: () => Map<string, RunningTally> } | null {
+  if (opts.fold === false || opts.from === undefined || opts.to === undefined || opts.incidents?.length) return null;
+  const every = opts.fold ?? FOLD;
+  let range: { from: number; to: number };
+  try {
+    range = reportRange(opts, zone, period, { first: null, last: null });
+  } catch {
+    return null; // reported in the usual place, after the logs are read
+  }
+  const { from, to } = range;
+  if (to > now) return null;
+  const regular = splitPeriods(from, to, zone, period);
+  const withExams = [...regular, ...examPeriods(sla.calendar?.examPeriods, from, to, zone)];
+  const clocks = new Map<string, ServiceClock>();
+  const subjects = new Map<string, { builder: TimelineBuilder; rows: RunningTally[]; flush: () => void }>();
+  const rows = new Map<string, RunningTally>();
+  for (const s of sla.services) {
+    const key = subjectKey({ host: s.monitor.host, service: s.monitor.service });
+    let subject = subjects.get(key);
+    if (!subject) {
+      const list: RunningTally[] = [];
+      // consecutive segments in the same state are merged first (as Timeline.add does): the
+      // rows then see one segment per state change, not one per logged line
+      let pa = 0;
+      let pb = 0;
+      let ps: StateCode = State.NODATA;
+      let pp = false;
+      const flush = () => {
+        if (pb > pa) for (const r of list) r.add(pa, pb, ps, pp);
+      };
+      const builder = new TimelineBuilder(from, to, { softStates: policy.softStates, notRunning: 'unknown' }, (a, b, state, planned) => {
+        if (a === pb && state === ps && planned === pp) {
+          pb = b;
+          return;
+        }
+        flush();
+        pa = a;
+        pb = b;
+        ps = state;
+        pp = planned;
+      });
+      subjects.set(key, (subject = { builder, rows: list, flush }));
+    }
+    for (const row of rowsOf(sla, s)) {
+      let clock = clocks.get(row.hours);
+      if (!clock) clocks.set(row.hours, (clock = new ServiceClock(serviceWindows(sla.serviceHours[row.hours], { zone, ...sla.calendar }, from, to))));
+      const running = new RunningTally(clock, s.examTarget ? withExams : regular, policy);
+      subject.rows.push(running);
+      rows.set(rowKey(s.id, row.group), running);
+    }
+  }
+  return {
+    fold: {
+      everyBytes: every.everyBytes,
+      slackSeconds: every.slackSeconds,
+      take: (key, times, codes, n) => subjects.get(key)?.builder.feed(times, codes, n),
+    },
+    finish: () => {
+      for (const { builder, rows: list, flush } of subjects.values()) {
+        builder.finish();
+        flush();
+        for (const r of list) r.finish();
+      }
+      return rows;
+    },
+  };
+}
+
 /** Build the availability report (see core/report-model.ts for the contract). */
 export async function buildAvailabilityReport(opts: AvailabilityOptions): Promise<AvailabilityReport> {
   const { report, services } = await streamAvailabilityReport(opts);
@@ -110,7 +203,15 @@ export async function streamAvailabilityReport(opts: AvailabilityOptions): Promi
   const ordered = await orderLogFiles([...new Set(files)]);
 
   const subjects: Subject[] = sla.services.map((s) => ({ host: s.monitor.host, service: s.monitor.service }));
-  const scan = await scanLogs(ordered, subjects, { strict: opts.strict, zone, onProgress: opts.onProgress });
+  // With the range known before reading (--from and --to, all in the past) and no incident
+  // lists, the logs are accounted while they are read (flat memory); else every event is kept.
+  const folding = foldPlan(opts, sla, policy, period, zone, now);
+  let scan = await scanLogs(ordered, subjects, { strict: opts.strict, zone, onProgress: opts.onProgress, fold: folding?.fold });
+  let accounted: Map<string, RunningTally> | null = null;
+  if (folding && scan.late) {
+    // a line far older than the lines before it: account the exact way, every event kept
+    scan = await scanLogs(ordered, subjects, { strict: opts.strict, zone });
+  } else if (folding) accounted = folding.finish();
 
   const incidents: Incident[] = [];
   const ids = sla.services.map((s) => s.id);
@@ -184,11 +285,13 @@ export async function streamAvailabilityReport(opts: AvailabilityOptions): Promi
         warnings.push(`Service ${s.id}: ${s.monitor.service ? `service ${s.monitor.service} on host ${s.monitor.host}` : `host ${s.monitor.host}`} has no state in the logs; its time is unknown.`);
       // A service known only from an incident list is up unless an incident says otherwise.
       const initialState: StateCode | undefined = !seen && own.length ? State.OK : undefined;
-      const segments = buildTimeline(withIncidents(scan.events.get(key), own), from, to, {
-        softStates: policy.softStates,
-        notRunning: 'unknown',
-        initialState,
-      });
+      const segments = accounted
+        ? null
+        : buildTimeline(withIncidents(scan.events.get(key), own), from, to, {
+            softStates: policy.softStates,
+            notRunning: 'unknown',
+            initialState,
+          });
       // the timeline is all that is needed from here on, once no later service monitors the same subject
       const left = (usesLeft.get(key) ?? 1) - 1;
       usesLeft.set(key, left);
@@ -196,9 +299,11 @@ export async function streamAvailabilityReport(opts: AvailabilityOptions): Promi
       const ranges = s.examTarget ? withExams : regular;
       for (const row of rowsOf(sla, s)) {
         const clock = clockFor(row.hours);
-        const periods: PeriodResult[] = ranges.map((p) => {
-          const t = tally(segments, clock, p.from, p.to, policy);
-          const outages = findOutages(segments, clock, p.from, p.to, policy);
+        const running = accounted?.get(rowKey(s.id, row.group));
+        if (running) accounted!.delete(rowKey(s.id, row.group));
+        const periods: PeriodResult[] = ranges.map((p, k) => {
+          const t = running ? running.tally(k) : tally(segments!, clock, p.from, p.to, policy);
+          const outages = running ? running.outages(k) : findOutages(segments!, clock, p.from, p.to, policy);
           const summary = summariseOutages(outages, t.upSeconds);
           const pct = availabilityPercent(t, policy);
           const counted = countedSeconds(t, policy);

@@ -51,9 +51,14 @@ export class EventList {
   length = 0;
   /** false once an event arrives with a time earlier than the one before it */
   inOrder = true;
+  /** events before this time have been taken away (takeBefore); a later one cannot be placed */
+  floor = 0;
+  /** an event arrived earlier than `floor` */
+  late = false;
 
   /** Append one event (epoch seconds 0..MAX_TIME, event code). */
   push(time: number, code: number): void {
+    if (time < this.floor) this.late = true;
     if (this.length === this.times.length) {
       const t = new Uint32Array(this.length * 2);
       t.set(this.times);
@@ -82,6 +87,23 @@ export class EventList {
     this.times = t;
     this.codes = c;
     this.inOrder = true;
+  }
+
+  /**
+   * Sort, hand the events before `horizon` to `take` (in time order) and keep only the rest;
+   * from now on an event before `horizon` is `late`.
+   */
+  takeBefore(horizon: number, take: (times: Uint32Array, codes: Uint8Array, n: number) => void): void {
+    this.sort();
+    let n = 0;
+    while (n < this.length && this.times[n] < horizon) n++;
+    if (n) {
+      take(this.times, this.codes, n);
+      this.times.copyWithin(0, n, this.length);
+      this.codes.copyWithin(0, n, this.length);
+      this.length -= n;
+    }
+    if (horizon > this.floor) this.floor = horizon;
   }
 
   /** Build a list from plain events (tests, incident lists). */
@@ -168,6 +190,90 @@ export interface TimelineOptions {
   initialState?: StateCode;
 }
 
+/** Receives a timeline's segments in time order: [start, end) in a state, planned or not. */
+export type SegmentSink = (start: number, end: number, state: StateCode, planned: boolean) => void;
+
+/**
+ * The timeline of one subject inside [from, to), built from events fed in time order (any
+ * number of batches): the segments go to `sink` as soon as they are known. Consecutive segments
+ * may be in the same state (the sink must not care; Timeline.add merges them).
+ */
+export class TimelineBuilder {
+  private last: StateCode = State.NODATA;
+  private running = true;
+  private ownDowntime = false;
+  private hostDowntime = false;
+  private incidents = 0;
+  private plannedIncidents = 0;
+  private cursor: number;
+  private initialApplied = false;
+  private done = false;
+  private readonly countSoft: boolean;
+  private readonly keepWhenStopped: boolean;
+
+  constructor(
+    private readonly from: number,
+    private readonly to: number,
+    private readonly opts: TimelineOptions,
+    private readonly sink: SegmentSink,
+  ) {
+    this.cursor = from;
+    this.countSoft = opts.softStates === 'count';
+    this.keepWhenStopped = opts.notRunning === 'keep';
+    if (to <= from) this.done = true;
+  }
+
+  private emit(until: number): void {
+    if (!this.initialApplied) {
+      this.initialApplied = true;
+      if (this.last === State.NODATA && this.opts.initialState !== undefined) this.last = this.opts.initialState;
+    }
+    const end = Math.min(until, this.to);
+    if (end <= this.cursor) return;
+    let state: StateCode = this.last;
+    if (this.incidents > 0) state = State.INCIDENT;
+    else if (!this.running && !this.keepWhenStopped && this.last !== State.NODATA) state = State.NOTRUNNING;
+    this.sink(this.cursor, end, state, this.ownDowntime || this.hostDowntime || this.plannedIncidents > 0);
+    this.cursor = end;
+  }
+
+  /** Feed the events [0, n) of the columns (sorted by time, after every event fed before). */
+  feed(times: ArrayLike<number>, codes: ArrayLike<number>, n: number): void {
+    for (let i = 0; i < n && !this.done; i++) {
+      const t = times[i];
+      if (t >= this.to) {
+        this.done = true;
+        break;
+      }
+      if (t > this.cursor) this.emit(t);
+      const code = codes[i];
+      if (code < 6) this.last = code as StateCode;
+      else if (code >= Ev.SOFT && code < Ev.SOFT + 6) {
+        if (this.countSoft) this.last = (code - Ev.SOFT) as StateCode;
+      } else
+        switch (code) {
+          case Ev.DOWNTIME_START: this.ownDowntime = true; break;
+          case Ev.DOWNTIME_STOP: this.ownDowntime = false; break;
+          case Ev.HOST_DOWNTIME_START: this.hostDowntime = true; break;
+          case Ev.HOST_DOWNTIME_STOP: this.hostDowntime = false; break;
+          case Ev.INCIDENT_START: this.incidents++; break;
+          case Ev.INCIDENT_END: this.incidents = Math.max(0, this.incidents - 1); break;
+          case Ev.PLANNED_START: this.plannedIncidents++; break;
+          case Ev.PLANNED_END: this.plannedIncidents = Math.max(0, this.plannedIncidents - 1); break;
+          case Ev.PROGRAM_START: this.running = true; break;
+          case Ev.PROGRAM_STOP: this.running = false; break;
+        }
+    }
+  }
+
+  /** No more events: the last segment runs to the end of the range. */
+  finish(): void {
+    if (this.to <= this.from) return;
+    this.done = true;
+    this.emit(this.to);
+  }
+}
+
 /**
  * The timeline of one subject inside [from, to): consecutive segments, merged when state and
  * planned flag are equal. Events must be sorted (EventList.sort).
@@ -175,61 +281,8 @@ export interface TimelineOptions {
 export function buildTimeline(events: EventList, from: number, to: number, opts: TimelineOptions): Timeline {
   const out = new Timeline();
   if (to <= from) return out;
-  const countSoft = opts.softStates === 'count';
-  const keepWhenStopped = opts.notRunning === 'keep';
-  let last: StateCode = State.NODATA;
-  let running = true;
-  let ownDowntime = false;
-  let hostDowntime = false;
-  let incidents = 0;
-  let plannedIncidents = 0;
-  let cursor = from;
-  let initialApplied = false;
-
-  const current = (): { state: StateCode; planned: boolean } => {
-    let state: StateCode = last;
-    if (incidents > 0) state = State.INCIDENT;
-    else if (!running && !keepWhenStopped && last !== State.NODATA) state = State.NOTRUNNING;
-    return { state, planned: ownDowntime || hostDowntime || plannedIncidents > 0 };
-  };
-  const emit = (until: number) => {
-    if (!initialApplied) {
-      initialApplied = true;
-      if (last === State.NODATA && opts.initialState !== undefined) last = opts.initialState;
-    }
-    const end = Math.min(until, to);
-    if (end <= cursor) return;
-    const { state, planned } = current();
-    out.add(cursor, end, state, planned);
-    cursor = end;
-  };
-
-  const n = events.length;
-  const times = events.times;
-  const codes = events.codes;
-  for (let i = 0; i < n; i++) {
-    const t = times[i];
-    if (t >= to) break;
-    if (t > cursor) emit(t);
-    const code = codes[i];
-    if (code < 6) last = code as StateCode;
-    else if (code >= Ev.SOFT && code < Ev.SOFT + 6) {
-      if (countSoft) last = (code - Ev.SOFT) as StateCode;
-    } else
-      switch (code) {
-        case Ev.DOWNTIME_START: ownDowntime = true; break;
-        case Ev.DOWNTIME_STOP: ownDowntime = false; break;
-        case Ev.HOST_DOWNTIME_START: hostDowntime = true; break;
-        case Ev.HOST_DOWNTIME_STOP: hostDowntime = false; break;
-        case Ev.INCIDENT_START: incidents++; break;
-        case Ev.INCIDENT_END: incidents = Math.max(0, incidents - 1); break;
-        case Ev.PLANNED_START: plannedIncidents++; break;
-        case Ev.PLANNED_END: plannedIncidents = Math.max(0, plannedIncidents - 1); break;
-        case Ev.PROGRAM_START: running = true; break;
-        case Ev.PROGRAM_STOP: running = false; break;
-      }
-  }
-  emit(to);
+  const builder = new TimelineBuilder(from, to, opts, (a, b, state, planned) => out.add(a, b, state, planned));
+  builder.feed(events.times, events.codes, events.length);
+  builder.finish();
   return out;
 }
-

@@ -25,6 +25,22 @@ export interface ScanOptions {
   zone?: string;
   /** called now and then with the bytes read so far over all files, and the total */
   onProgress?: (read: number, total: number) => void;
+  /** hand events on while reading instead of keeping them all (see FoldOptions) */
+  fold?: FoldOptions;
+}
+
+/**
+ * Reading with a fold: every `everyBytes`, each subject's events older than the latest logged
+ * time minus `slackSeconds` are final (sorted, stably) and go to `take`, and are forgotten; at
+ * the end, all the rest. Memory then stays flat whatever the size of the logs. A line older than
+ * a fold's horizon arrives too late to be placed: the scan says so (`late`) and the caller must
+ * read again without a fold.
+ */
+export interface FoldOptions {
+  everyBytes: number;
+  slackSeconds: number;
+  /** the next events of a subject (by subjectKey), in time order: columns [0, n) */
+  take(key: string, times: Uint32Array, codes: Uint8Array, n: number): void;
 }
 
 /** What the logs said about the subjects asked for. */
@@ -34,6 +50,8 @@ export interface LogScan {
   /** subject keys for which at least one state was logged */
   seen: Set<string>;
   inputs: InputSummary[];
+  /** with a fold: a line came older than a fold's horizon (the fold's results are not valid) */
+  late: boolean;
   /** earliest and latest timestamp in the logs (epoch seconds), null for empty logs */
   firstTime: number | null;
   lastTime: number | null;
@@ -543,7 +561,17 @@ export async function scanLogs(files: string[], subjects: Subject[], opts: ScanO
   }
   let read = 0;
   let lastReport = 0;
+  const fold = opts.fold;
+  let sinceFold = 0;
+  const foldBefore = (horizon: number) => {
+    for (const [key, { list }] of wanted.byKey) list.takeBefore(horizon, (times, codes, n) => fold!.take(key, times, codes, n));
+  };
   const onBytes = (n: number) => {
+    // called before a chunk is parsed: every line before it is in the lists
+    if (fold && (sinceFold += n) >= fold.everyBytes) {
+      sinceFold = 0;
+      foldBefore(scanner.maxTime - fold.slackSeconds);
+    }
     read += n;
     if (opts.onProgress && read - lastReport >= 16 << 20) {
       lastReport = read;
@@ -552,10 +580,17 @@ export async function scanLogs(files: string[], subjects: Subject[], opts: ScanO
   };
   const inputs: InputSummary[] = [];
   const shared = new ReadBuffers();
-  for (const f of files) inputs.push(await scanFile(f, scanner, shared, onBytes));
+  let late = false;
+  for (const f of files) {
+    inputs.push(await scanFile(f, scanner, shared, onBytes));
+    if (fold && wanted.all.some((l) => l.late)) {
+      late = true;
+      break; // the caller reads again without a fold; no need to read on
+    }
+  }
   opts.onProgress?.(read, total);
 
-  if (opts.strict) {
+  if (opts.strict && !late) {
     const issues: SpecIssue[] = [];
     for (const s of inputs)
       for (const ex of s.malformedExamples) issues.push({ file: s.file, line: ex.line, path: '', message: `malformed line: ${ex.reason}` });
@@ -564,6 +599,7 @@ export async function scanLogs(files: string[], subjects: Subject[], opts: ScanO
     if (issues.length) throw new SpecError(issues);
   }
 
+  if (fold && !late) foldBefore(Infinity);
   const events = new Map<string, EventList>();
   const seen = new Set<string>();
   for (const [key, { list, entry }] of wanted.byKey) {
@@ -575,6 +611,7 @@ export async function scanLogs(files: string[], subjects: Subject[], opts: ScanO
     events,
     seen,
     inputs,
+    late,
     firstTime: Number.isFinite(scanner.minTime) ? scanner.minTime : null,
     lastTime: Number.isFinite(scanner.maxTime) ? scanner.maxTime : null,
   };
