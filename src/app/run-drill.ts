@@ -431,7 +431,10 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         const [expected, restored] = await Promise.all([collect(), listRestoredTree(standby!, root, { signal, timeoutMs: remainingMs() })]);
         const skipAbove = ancestorsOf(source.paths);
         const { summary } = verifyTree(expected, restored, { ignoreExtra: (p) => skipAbove.has(p) });
-        journal = note(journal, { verification: summary, ...(journal.restore ? { restore: { ...journal.restore, files: summary.files } } : {}) });
+        // the free-space gate may have used an upper bound (tar: the archive's stream length); the verified bytes are exact
+        const exact = journal.restore ? { ...journal.restore, files: summary.files, bytes: summary.bytes, ...projectRestore(summary.bytes, journal.restore.seconds, site.backup.dataBytes) } : undefined;
+        if (exact && exact.projectedSeconds !== undefined) exact.projectedWithinRto = exact.projectedSeconds <= rtoSeconds;
+        journal = note(journal, { verification: summary, ...(exact ? { restore: exact } : {}) });
         const bad = summary.mismatches + summary.missing + summary.extra + summary.permissionMismatches + summary.exposedHomes;
         const head = `${summary.files} files, ${formatBytes(summary.bytes)}`;
         if (!bad) return `${head}: every file matches the snapshot (content, owner, group, mode)`;
