@@ -2,7 +2,7 @@
 // ever holding the whole text: pieces are gathered into ~1 MB writes.
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, ContinuityError } from '../core/errors.ts';
 
 const FLUSH_AT = 1 << 20;
 
@@ -19,8 +19,10 @@ export function writeChunksAtomic(file: string, pieces: Iterable<string>): void 
   } catch (err) {
     if (fd !== null) closeSync(fd);
     rmSync(tmp, { force: true });
+    // a failure while making the pieces is the caller's to report, not a write error
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${file}: cannot write (${code ?? (err as Error).message})`);
+    if (err instanceof ContinuityError || typeof code !== 'string') throw err;
+    throw new ConfigError(`${file}: cannot write (${code})`);
   }
 }
 
