@@ -1,5 +1,6 @@
 // `pulumi stack output --json` -> the site file's `standby:` section (and the known_hosts line the
 // drills check the host key against), printed or written in place, comments kept, atomically.
+import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, parseDocument, YAMLMap, type Scalar } from 'yaml';
@@ -22,6 +23,11 @@ export interface StandbyOutputs {
 
 const HOST_KEY_LINE = /^(\[[^\]\s]+\]:\d+|[^\s[\]]+) (ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/]+={0,3}$/;
 
+/** OpenSSH's SHA256 fingerprint of a base64 public key blob (as `ssh-keygen -lf` prints it). */
+export function fingerprintOf(keyBase64: string): string {
+  return `SHA256:${createHash('sha256').update(Buffer.from(keyBase64, 'base64')).digest('base64').replace(/=+$/, '')}`;
+}
+
 /** Check the outputs JSON; every missing or malformed output is named at once. */
 export function parseStandbyOutputs(json: unknown, source: string): StandbyOutputs {
   const problems: string[] = [];
@@ -42,6 +48,12 @@ export function parseStandbyOutputs(json: unknown, source: string): StandbyOutpu
   const tv = o.standbyToolVersions;
   if (tv === null || typeof tv !== 'object' || Object.values(tv).some((v) => typeof v !== 'string' || !v))
     problems.push(`\`standbyToolVersions\`: expected a mapping of tool to version, got ${tv === undefined ? 'nothing' : JSON.stringify(tv)}`);
+  // the fingerprint an operator compares with the console must be the fingerprint of the key we trust
+  if (hostKeyFingerprint && knownHostsLine && HOST_KEY_LINE.test(knownHostsLine)) {
+    const actual = fingerprintOf(knownHostsLine.split(' ')[2]);
+    if (actual !== hostKeyFingerprint)
+      problems.push(`\`standbyHostKeyFingerprint\`: expected the fingerprint of the key in standbyKnownHostsLine (${actual}), got ${JSON.stringify(hostKeyFingerprint)}`);
+  }
   if (problems.length)
     throw new ConfigError(`${source}: not the outputs of the continuity stack (pulumi stack output --json):\n  ${problems.join('\n  ')}`);
   return { host, port: port as number, user, hostKeyFingerprint, knownHostsLine, restoreRoot, toolVersions: tv as Record<string, string> };

@@ -69,7 +69,8 @@ export function checkSite(spec: LoadedSpec<Site>): SpecIssue[] {
   if (s.standby.ssh) {
     if (!s.standby.knownHosts) add(['standby'], 'expected `knownHosts` for an ssh standby (host keys are always checked), got nothing');
     try {
-      const { host } = parseSshTarget(s.standby.ssh);
+      const { host, port } = parseSshTarget(s.standby.ssh);
+      if (port < 1 || port > 65535) add(['standby', 'ssh'], `expected a port from 1 to 65535, got \`${port}\``);
       if ((s.production ?? []).some((p) => p === host))
         add(['standby', 'ssh'], `expected a standby that is not a production host, got \`${host}\` (listed under production)`);
     } catch {

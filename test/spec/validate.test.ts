@@ -1,7 +1,7 @@
 // Validation of SLA and site files: every problem at once, with file:line:col, exit code 2.
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSla } from '../../src/io/load.ts';
@@ -79,5 +79,42 @@ describe('SLA validation', () => {
     const out = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(out).toContain('Usage: continuity');
     for (const cmd of ['demo', 'availability', 'drill', 'standby', 'validate']) expect(out).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
+  });
+});
+
+describe('site validation', () => {
+  it('checks the files a site names (SLA, keys, password) unless --no-files', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'continuity-site-'));
+    writeFileSync(path.join(dir, 'known_hosts'), '');
+    const site = path.join(dir, 'site.yaml');
+    writeFileSync(
+      site,
+      `version: continuity/v1
+kind: site
+name: nordby
+sla: ./missing-sla.yaml
+backup: { tool: restic, repository: /backup/restic, passwordFile: ./restic-pass }
+standby:
+  ssh: drill@10.0.2.15:99999
+  identityFile: ./drill_ed25519
+  knownHosts: ./known_hosts
+  restoreRoot: /srv/restore
+`,
+    );
+    const r = spawnSync(process.execPath, [bin, 'validate', site], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${site}:7:3: \`standby.ssh\`: expected a port from 1 to 65535, got \`99999\``);
+    const again = spawnSync(process.execPath, [bin, 'validate', '--no-files', site.replace(/$/, '')], { encoding: 'utf8' });
+    expect(again.stderr).not.toContain('no such file');
+    writeFileSync(site, readFileSync(site, 'utf8').replace('99999', '22'));
+    const refs = spawnSync(process.execPath, [bin, 'validate', site], { encoding: 'utf8' });
+    expect(refs.status).toBe(2);
+    expect(refs.stderr).toContain(`${site}:5:53: \`backup.passwordFile\`: expected an existing file, got \`./restic-pass\``);
+    expect(refs.stderr).toContain(`${site}:8:3: \`standby.identityFile\`: expected an existing file`);
+    expect(refs.stderr).not.toContain('standby.knownHosts');
+    expect(refs.stderr).toContain(`${site}:4:1: \`sla\`: expected a readable SLA file, got \`./missing-sla.yaml\``);
+    const ok = spawnSync(process.execPath, [bin, 'validate', '--no-files', site], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain(`${site}: ok (site)`);
   });
 });

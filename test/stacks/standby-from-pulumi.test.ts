@@ -13,7 +13,7 @@ const outputs = {
   standbyHost: '10.20.0.51',
   standbyPort: 2222,
   standbyUser: 'drill',
-  standbyHostKeyFingerprint: 'SHA256:Ep2Eo3V0mpJm1m0Qb3kXh8mOq0hTtq4lC0v3xQ5l7mE',
+  standbyHostKeyFingerprint: 'SHA256:5/yMJ+purS4jHK/y9j5S0uAsi7HImbF6cETzJuWaFWk', // ssh-keygen -lf of the line below
   standbyKnownHostsLine: '[10.20.0.51]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJz9Z6ALHzKlUiiYXMVX8kFYFJEmyoH/HbFFmTUbumIJ',
   standbyRestoreRoot: '/srv/restore',
   standbyToolVersions: { 'rdiff-backup': '2.2.2' },
@@ -59,6 +59,15 @@ describe('continuity standby from-pulumi', () => {
     // running it again replaces the host's line instead of adding a second one
     expect(run(['--outputs', out, '--site', site, '--write']).status).toBe(0);
     expect(readFileSync(path.join(dir, '.continuity/nordby/known_hosts'), 'utf8')).toBe(`${outputs.standbyKnownHostsLine}\n`);
+  });
+
+  it('refuses a fingerprint that is not the fingerprint of the known_hosts key (exit 2, file untouched)', () => {
+    const { site } = siteCopy();
+    const before = readFileSync(site, 'utf8');
+    const r = run(['--site', site, '--write'], JSON.stringify({ ...outputs, standbyHostKeyFingerprint: 'SHA256:Ep2Eo3V0mpJm1m0Qb3kXh8mOq0hTtq4lC0v3xQ5l7mE' }));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('`standbyHostKeyFingerprint`: expected the fingerprint of the key in standbyKnownHostsLine (SHA256:5/yMJ+purS4jHK/y9j5S0uAsi7HImbF6cETzJuWaFWk)');
+    expect(readFileSync(site, 'utf8')).toBe(before);
   });
 
   it('names every bad output, exits 2, and leaves the site file untouched', () => {
