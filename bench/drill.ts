@@ -182,9 +182,11 @@ async function benchTool(repo: Repo, tree: string, work: string, passwordFile: s
   say(`  ${tool}: drill …`);
   const proc = await timed([process.execPath, path.join(ROOT, 'bin/continuity.mjs'), 'drill', 'run', '--site', site, '--journal-dir', journals, '--format', 'json'], {
     cwd: work,
+    // `npx tsx` may hand `--import tsx` down in NODE_OPTIONS, which does not resolve from the scratch folder; bin/continuity.mjs registers tsx itself
+    env: { NODE_OPTIONS: '' },
   });
   const jf = fs.existsSync(journals) ? fs.readdirSync(journals).filter((f) => f.endsWith('.json')) : [];
-  if (jf.length !== 1) throw new Error(`${tool}: the drill left no journal (exit ${proc.exitCode}): ${proc.stderr.trim().slice(-800)}`);
+  if (jf.length !== 1) throw new Error(`${tool}: the drill left no journal (exit ${proc.exitCode}): ${proc.stderr.split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).join('\n').slice(0, 800)}`);
   const journal = JSON.parse(fs.readFileSync(path.join(journals, jf[0]), 'utf8')) as Journal;
   const phases: Record<string, number> = {};
   const detail: Record<string, string | undefined> = {};
