@@ -507,6 +507,8 @@ async function firstTimestamp(file: string): Promise<number | null> {
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const m = /^\[(\d+)\]/m.exec(buf.subarray(0, bytesRead).toString('latin1'));
     return m ? Number(m[1]) : null;
+  } catch {
+    return null; // a directory or unreadable file: scanLogs names it
   } finally {
     await fh.close();
   }
@@ -552,12 +554,15 @@ export async function scanLogs(files: string[], subjects: Subject[], opts: ScanO
   const scanner = new Scanner(wanted, opts.zone ?? 'UTC');
   let total = 0;
   for (const f of files) {
+    let st;
     try {
-      total += (await stat(f)).size;
+      st = await stat(f);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new ConfigError(code === 'ENOENT' ? `${f}: no such file` : `${f}: cannot read (${code})`);
     }
+    if (!st.isFile()) throw new ConfigError(`${f}: not a log file (a ${st.isDirectory() ? 'directory; use --log-dir for a folder of logs' : 'special file'})`);
+    total += st.size;
   }
   let read = 0;
   let lastReport = 0;

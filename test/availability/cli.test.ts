@@ -2,6 +2,7 @@
 // issue 2, file:line:col for a bad SLA without a stack trace, --strict, --out written atomically.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { logLines, slaYaml, tempDir, writeScenario } from './support/scenario.ts';
@@ -80,6 +81,9 @@ describe('continuity availability', () => {
     const r = run(['--sla', goodWeek.sla, '--log', '/nonexistent/nagios.log']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('continuity: /nonexistent/nagios.log: no such file\n');
+    const dir = run(['--sla', goodWeek.sla, '--log', os.tmpdir()]);
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toBe(`continuity: ${os.tmpdir()}: not a log file (a directory; use --log-dir for a folder of logs)\n`);
   });
 
   it('bad options are bad input (exit 2)', () => {
