@@ -47,8 +47,11 @@ function expectText(err: ErrorObject): string {
   const s = err.parentSchema as Record<string, unknown> | undefined;
   if (s && typeof s['x-expect'] === 'string') return s['x-expect'] as string;
   switch (err.keyword) {
-    case 'type':
-      return `a ${String(err.params.type).replace(',', ' or ')}`;
+    case 'type': {
+      // JSON Schema's type names in the words of a YAML file
+      const words: Record<string, string> = { array: 'a list', object: 'a mapping', string: 'text', number: 'a number', integer: 'a whole number', boolean: '`true` or `false`', null: 'nothing' };
+      return String(err.params.type).split(',').map((t) => words[t] ?? `a ${t}`).join(' or ');
+    }
     case 'enum':
       return `one of ${(err.params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}`;
     case 'const':
