@@ -1,6 +1,6 @@
 // A drill stopped in the middle of its restore, onto a real standby container over SSH: the standby
 // dies (docker kill), or the operator presses Ctrl-C (SIGINT to `continuity drill run`). The restore is
-// a 160 MiB archive, so it is still running when the fault comes. No hang, an honest journal, and the
+// a 768 MiB archive (seconds of extraction even on an idle machine), so it is still running when the fault comes. No hang, an honest journal, and the
 // backup repository unchanged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -22,7 +22,7 @@ beforeAll(() => {
   needTool('tar');
   needImage('continuity/standby:latest');
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-fault-interrupt-'));
-  repo = makeTarRepository(path.join(work, 'big'), { bigBytes: 160 << 20 });
+  repo = makeTarRepository(path.join(work, 'big'), { bigBytes: 768 << 20 });
 });
 
 afterAll(async () => {

@@ -22,8 +22,9 @@ beforeAll(async () => {
   needImage('continuity/standby:latest');
   b = makeBackups(['tar']);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-fault-standby-'));
-  // 3000 one-byte files: 3 KB of data, but 3000 disk blocks once restored
-  tiny = makeTarRepository(path.join(work, 'tiny'), { tinyFiles: 3000 });
+  // 1500 one-byte files: a 1.5 MiB archive (headers included) passes the size gate of the 2 MiB disk,
+  // but 1500 files take 1500 disk blocks (about 6 MiB) once restored
+  tiny = makeTarRepository(path.join(work, 'tiny'), { tinyFiles: 1500 });
   // /srv/restore is a 2 MiB disk; the fixture's snapshot holds about 6.4 MiB
   sb = await startStandby({
     binds: [
@@ -83,7 +84,7 @@ describe('standby faults, drilled over SSH onto a standby container', () => {
     expect(await standbyState(sb)).toEqual({ root: '', locked: false });
   });
 
-  it('a disk that fills up during the restore (3000 tiny files pass the size gate, not the block count): restore fails with ENOSPC, cleaned up', async () => {
+  it('a disk that fills up during the restore (1500 tiny files pass the size gate, not the block count): restore fails with ENOSPC, cleaned up', async () => {
     const { r, phase } = await drill('disk fills up', site('fills-up', { tool: 'tar', repository: tiny }), tiny);
     expect(gate(r, 'free space')!.passed).toBe(true);
     expect(phase('restore').status).toBe('failed');
