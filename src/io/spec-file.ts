@@ -229,6 +229,11 @@ export async function loadSpec<T>(
   text?: string,
 ): Promise<LoadedSpec<T>> {
   const spec = await parseSpecAsync<T>(file, text ?? (await readInputFile(file)));
+  // a file of another kind (a site file given as --sla) is one problem, not a page of unknown fields
+  const kindConst = (schema as { properties?: { kind?: { const?: string } } }).properties?.kind?.const;
+  const kind = (spec.data as { kind?: unknown } | null)?.kind;
+  if (kindConst && kind !== undefined && kind !== kindConst)
+    throw new SpecError([{ ...spec.locate(['kind']), path: 'kind', message: `expected a file of \`kind: ${kindConst}\`, got \`kind: ${String(kind)}\`` }]);
   const validate = await validatorFor(schema);
   const issues = validate(spec.data) ? [] : issuesFrom(validate.errors ?? [], spec as LoadedSpec<unknown>);
   if (check) {

@@ -118,3 +118,15 @@ standby:
     expect(ok.stdout).toContain(`${site}: ok (site)`);
   });
 });
+
+describe('a file of the wrong kind', () => {
+  it('is one problem naming the kind, not a page of unknown fields', async () => {
+    const err = await loadSla('fixtures/site.yaml').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as SpecError).issues).toHaveLength(1);
+    expect((err as SpecError).message).toMatch(/^fixtures\/site\.yaml:\d+:1: `kind`: expected a file of `kind: sla`, got `kind: site`$/);
+  });
+});
