@@ -12,15 +12,19 @@
 // Every exposure is also a permission mismatch; `exposedHomes` counts distinct home directories.
 import type { VerificationSummary } from './journal.ts';
 
-/** One entry of a file tree, as the snapshot lists it or as it was restored (same shape as the backup adapters' FileEntry). */
+/** One entry of a file tree, as the snapshot lists it (the backup adapters' FileEntry) or as it was restored. */
 export interface TreeEntry {
+  /** path relative to the restore root, `/`-separated, no leading slash */
   path: string;
   type: 'file' | 'dir' | 'symlink' | 'other';
   size: number;
+  /** sha256 hex of the content (files only) */
   sha256?: string;
   uid: number;
   gid: number;
+  /** permission bits, e.g. 0o700 */
   mode: number;
+  /** symlink target */
   target?: string;
 }
 

@@ -2,6 +2,7 @@
 // and only ever read the repository.
 import type { Standby } from '../standby/types.ts';
 import type { BackupToolName } from '../../core/site.ts';
+import type { TreeEntry } from '../../core/verify.ts';
 
 export interface Snapshot {
   /** the tool's own id: rdiff-backup increment time, restic snapshot id, borg archive name, tar file name */
@@ -9,21 +10,8 @@ export interface Snapshot {
   time: Date;
 }
 
-/** One file as the snapshot holds it (the expected side of verification). */
-export interface FileEntry {
-  /** path relative to the restore root, `/`-separated, no leading slash */
-  path: string;
-  type: 'file' | 'dir' | 'symlink' | 'other';
-  size: number;
-  /** sha256 hex of the content (files only) */
-  sha256?: string;
-  uid: number;
-  gid: number;
-  /** permission bits, e.g. 0o700 */
-  mode: number;
-  /** symlink target */
-  target?: string;
-}
+/** One file as the snapshot holds it (the expected side of verification): the core's tree entry. */
+export type FileEntry = TreeEntry;
 
 export interface BackupSource {
   tool: BackupToolName;
