@@ -41,7 +41,7 @@ import { acquireLock, lockPath, releaseLock, type HeldLock } from '../io/lock.ts
 import { runProbe } from '../io/probes.ts';
 import { LocalStandby } from '../io/standby/local.ts';
 import { shq, type Standby } from '../io/standby/types.ts';
-import type { BackupAdapter, BackupSource, Snapshot } from '../io/backup/types.ts';
+import type { BackupAdapter, BackupSource, RestoreReport, Snapshot } from '../io/backup/types.ts';
 import { loadAdapter, openSshStandby } from './drill-dependencies.ts';
 
 /** Wall clock for the journal's timestamps, monotonic milliseconds for every measured duration. */
@@ -288,6 +288,17 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       if (!r.passed) throw new CheckFailed(`${name}: ${detail}`, r.couldNotRun ?? false);
     };
     const exec = (cmd: string, input?: string) => standby!.exec(cmd, { signal, timeoutMs: remainingMs(), ...(input ? { input } : {}) });
+    // The backup tool's own calls (version, snapshot list, size of the chosen paths) only read the repository and
+    // take seconds each (borg pays its Python start-up per call): each starts as soon as what it needs is known and
+    // runs while the next gates are checked; every gate still waits for, times and judges its own answer.
+    const early = <T>(fn: () => Promise<T>): Promise<T> => {
+      const p = fn();
+      p.catch(() => {}); // judged (or dropped, when an earlier gate fails) by the gate that awaits it
+      return p;
+    };
+    let versionP: Promise<string> | undefined;
+    let snapshotsP: Promise<Snapshot[]> | undefined;
+    let bytesP: Promise<number> | undefined;
 
     await gate('standby reachable', async () => {
       if (!standby) {
@@ -311,6 +322,9 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         ? { passed: false, couldNotRun: true, detail: `the standby \`${hit}\` is listed under production; a drill never writes to production` }
         : { passed: true, detail: `${names.join(', ')} not in production (${(site.production ?? []).join(', ') || 'none listed'})` };
     });
+    // the standby answers and is not production: the repository reads may start
+    versionP = early(() => adapter.version(standby!));
+    snapshotsP = early(() => adapter.listSnapshots(standby!, source));
     await gate(dryRun ? 'standby free (lock)' : 'lock', async () => {
       if (root === '/' || root === '') return { passed: false, couldNotRun: true, detail: `refusing restoreRoot \`${root}\`` };
       if (dryRun) {
@@ -326,14 +340,14 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       return { passed: true, detail: `took ${res.lock.path}${res.lock.broke ? ` (broke a stale lock of pid ${res.lock.broke.pid} on ${res.lock.broke.controller})` : ''}` };
     });
     await gate('backup tool', async () => {
-      const version = await adapter.version(standby!);
+      const version = await versionP!;
       journal = note(journal, { backup: { ...journal.backup, toolVersion: version } });
       return { passed: true, detail: `${adapter.tool} ${version}` };
     });
     await gate('snapshot', async () => {
       let snaps: Snapshot[];
       try {
-        snaps = await adapter.listSnapshots(standby!, source);
+        snaps = await snapshotsP!;
       } catch (err) {
         throw new CheckFailed(err instanceof Error ? err.message : String(err));
       }
@@ -341,6 +355,8 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       if (!snapshot)
         return { passed: false, detail: at ? `no snapshot at or before ${at.toISOString()} (${snaps.length} snapshots, the first ${snaps[0]?.time.toISOString() ?? 'none'})` : 'the repository holds no snapshot' };
       journal = note(journal, { backup: { ...journal.backup, snapshot: snapshot.id, snapshotTime: snapshot.time.toISOString() } });
+      const chosen = snapshot;
+      bytesP = early(() => adapter.snapshotBytes(standby!, source, chosen));
       return { passed: true, detail: `${snapshot.id} taken ${snapshot.time.toISOString()} (${snaps.length} in the repository)` };
     });
     await gate('backup within RPO', async () => {
@@ -372,7 +388,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     });
     await gate('free space', async () => {
       try {
-        snapshotBytes = await adapter.snapshotBytes(standby!, source, snapshot!);
+        snapshotBytes = await bytesP!;
       } catch (err) {
         // reading the snapshot found it damaged (a truncated archive, a bad pack): the drill's finding, like an unreadable snapshot list
         throw new CheckFailed(err instanceof Error ? err.message : String(err));
@@ -396,14 +412,27 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     const why = interruptedIn ? 'interrupted' : dryRun ? 'dry run' : 'preflight failed';
     for (const p of ['restore', 'verify', 'services'] as const) skip(p, why);
   } else {
-    restoredOk = await phase('restore', async ({ signal, remainingMs, progress }) => {
+    let contentVerified: RestoreReport['contentVerified'];
+    restoredOk = await phase('restore', async ({ signal, remainingMs, progress, check }) => {
       const r0 = clock.monotonic();
-      await adapter.restore(standby!, source, snapshot!, root, {
+      const report = await adapter.restore(standby!, source, snapshot!, root, {
         timeoutMs: remainingMs(),
         signal,
         onProgress: (p) => progress(p.message ?? `${p.files ?? '?'} files, ${formatBytes(p.bytes)}`),
       });
       const seconds = (clock.monotonic() - r0) / 1000;
+      if (report && report.contentVerified) {
+        // the tool read every file back against the snapshot inside its restore: shown as the restore's own check,
+        // with the tool's count of its seconds (verification work, though it runs on the restore's clock)
+        contentVerified = report.contentVerified;
+        const v = report.contentVerified;
+        check({
+          name: `content verified by ${v.by}`,
+          passed: true,
+          ...(v.seconds !== undefined ? { seconds: Math.round(v.seconds * 1000) / 1000 } : {}),
+          detail: `${v.files ?? 'every'} restored file${v.files === 1 ? '' : 's'} read back and checked against the snapshot's content hashes`,
+        });
+      }
       const { bytesPerSecond, projectedSeconds } = projectRestore(snapshotBytes, seconds, site.backup.dataBytes);
       journal = note(journal, {
         restore: {
@@ -428,16 +457,22 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           for await (const e of adapter.manifest(standby!, source, snapshot!)) all.push(e);
           return all;
         };
-        const [expected, restored] = await Promise.all([collect(), listRestoredTree(standby!, root, { signal, timeoutMs: remainingMs() })]);
+        // the restored side is hashed unless the tool already read every file back against the snapshot (then only
+        // the files' ctimes are read: anything written after that check is reported)
+        const [expected, restored] = await Promise.all([
+          collect(),
+          listRestoredTree(standby!, root, { signal, timeoutMs: remainingMs(), digest: adapter.digest, ...(contentVerified ? { hash: false, ctime: true } : {}) }),
+        ]);
         const skipAbove = ancestorsOf(source.paths);
-        const { summary } = verifyTree(expected, restored, { ignoreExtra: (p) => skipAbove.has(p) });
+        const { summary } = verifyTree(expected, restored, { ignoreExtra: (p) => skipAbove.has(p), ...(contentVerified ? { contentVerified } : {}) });
         // the free-space gate may have used an upper bound (tar: the archive's stream length); the verified bytes are exact
         const exact = journal.restore ? { ...journal.restore, files: summary.files, bytes: summary.bytes, ...projectRestore(summary.bytes, journal.restore.seconds, site.backup.dataBytes) } : undefined;
         if (exact && exact.projectedSeconds !== undefined) exact.projectedWithinRto = exact.projectedSeconds <= rtoSeconds;
         journal = note(journal, { verification: summary, ...(exact ? { restore: exact } : {}) });
         const bad = summary.mismatches + summary.missing + summary.extra + summary.permissionMismatches + summary.exposedHomes;
         const head = `${summary.files} files, ${formatBytes(summary.bytes)}`;
-        if (!bad) return `${head}: every file matches the snapshot (content, owner, group, mode)`;
+        if (!bad)
+          return `${head}: every file matches the snapshot (content, owner, group, mode)${contentVerified ? `; content read back by ${contentVerified.by} and unchanged since` : ''}`;
         const parts = [
           summary.mismatches && `${summary.mismatches} changed`,
           summary.missing && `${summary.missing} missing`,

@@ -20,12 +20,16 @@ export interface TreeEntry {
   size: number;
   /** sha256 hex of the content (files only) */
   sha256?: string;
+  /** sha1 hex of the content (files only): what rdiff-backup records per file; compared when both sides have no sha256 */
+  sha1?: string;
   uid: number;
   gid: number;
   /** permission bits, e.g. 0o700 */
   mode: number;
   /** symlink target */
   target?: string;
+  /** restored side only, when asked for: when the inode last changed (seconds, the standby's clock) */
+  ctime?: number;
 }
 
 /** What is wrong with one path. */
@@ -47,6 +51,13 @@ export interface VerifyOptions {
   ignoreExtra?: (path: string) => boolean;
   /** how many problems to keep in the summary (default 100); all are counted */
   problemCap?: number;
+  /**
+   * The restore tool itself read every restored file back and checked its content against the snapshot (restic's
+   * `restore --verify`), finishing at `at` (the standby's ctime clock). A file the snapshot gives no digest for is
+   * then content-checked when its ctime is not after `at` (nothing wrote to it since), and a content problem
+   * when it is; without this, such a file only counts as `contentUnchecked`.
+   */
+  contentVerified?: { by: string; at: number };
 }
 
 /** The counts for the journal and every problem found. */
@@ -133,10 +144,26 @@ export function verifyTree(expected: Iterable<TreeEntry>, restored: Iterable<Tre
     if (got.type !== exp.type) content = { path: exp.path, kind: 'type', expected: exp.type, found: got.type };
     else if (exp.type === 'file') {
       if (got.size !== exp.size) content = { path: exp.path, kind: 'size', expected: String(exp.size), found: String(got.size) };
-      else if (!exp.sha256) contentUnchecked++;
-      else if (!got.sha256) content = { path: exp.path, kind: 'content', expected: `sha256 ${exp.sha256.slice(0, 12)}…`, found: 'unreadable' };
-      else if (got.sha256 !== exp.sha256) content = { path: exp.path, kind: 'content', expected: `sha256 ${exp.sha256.slice(0, 12)}…`, found: `sha256 ${got.sha256.slice(0, 12)}…` };
-    } else if (exp.type === 'symlink' && (exp.target ?? '') !== (got.target ?? ''))
+      else {
+        // the digest both sides have (sha256 first); the snapshot's digest alone means the restored one is missing
+        const algo = exp.sha256 && got.sha256 ? 'sha256' : exp.sha1 && got.sha1 ? 'sha1' : exp.sha256 ? 'sha256' : exp.sha1 ? 'sha1' : undefined;
+        const want = algo && exp[algo];
+        const have = algo && got[algo];
+        const since = options.contentVerified;
+        if ((!algo || !want) && since && got.ctime !== undefined) {
+          if (got.ctime > since.at)
+            content = { path: exp.path, kind: 'content', expected: `as ${since.by} verified it`, found: 'written to after the restore' };
+        } else if (!algo || !want) contentUnchecked++;
+        else if (!have) content = { path: exp.path, kind: 'content', expected: `${algo} ${want.slice(0, 12)}…`, found: 'unreadable' };
+        else if (have !== want) content = { path: exp.path, kind: 'content', expected: `${algo} ${want.slice(0, 12)}…`, found: `${algo} ${have.slice(0, 12)}…` };
+      }
+    } else if (exp.type === 'symlink' && exp.target === undefined) {
+      // the snapshot's listing does not give the target (restic 0.14): the link is as the tool restored it, unless replaced since
+      const since = options.contentVerified;
+      if (since && got.ctime !== undefined && got.ctime > since.at)
+        content = { path: exp.path, kind: 'symlink', expected: `as ${since.by} restored it`, found: `${got.target ?? ''} (replaced after the restore)` };
+      else if (!since) contentUnchecked++;
+    } else if (exp.type === 'symlink' && exp.target !== (got.target ?? ''))
       content = { path: exp.path, kind: 'symlink', expected: exp.target, found: got.target };
     if (content) {
       mismatches++;

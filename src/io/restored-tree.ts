@@ -1,8 +1,13 @@
-// List what a restore put on the standby: type, size, owner, group, mode and sha256 of every entry,
-// read ON the standby with one `find` and a parallel `sha256sum` (one worker per core there).
+// List what a restore put on the standby: type, size, owner, group, mode and content digest of every entry,
+// read ON the standby with one `find` and a parallel hasher (manifest_helper.py's `hash`: one forked worker per
+// core there, OpenSSL's sha256 or sha1).
 import type { TreeEntry } from '../core/verify.ts';
 import { StepFailed } from '../core/errors.ts';
 import { shq, type Standby } from './standby/types.ts';
+import { helperCommand } from './backup/manifest-helper.ts';
+
+/** The content digest verification compares: sha256, or sha1 where the repository records SHA-1 (rdiff-backup). */
+export type Digest = 'sha256' | 'sha1';
 
 /** Limits for listing a restored tree. */
 export interface ListOptions {
@@ -10,62 +15,80 @@ export interface ListOptions {
   timeoutMs?: number;
   /** hashing workers; default: the standby's core count */
   parallel?: number;
+  /** which digest to compute (default sha256) */
+  digest?: Digest;
+  /** list only these paths (relative to the root, each with everything below it) instead of the whole root */
+  paths?: string[];
+  /** leave out these top-level names (when listing the whole root) */
+  prune?: string[];
+  /** also read each entry's ctime (seconds, the standby's clock): when its inode last changed */
+  ctime?: boolean;
+  /** hash the files' content (default true) */
+  hash?: boolean;
 }
 
 const TYPES: Record<string, TreeEntry['type']> = { f: 'file', d: 'dir', l: 'symlink' };
 
-/** Shell command printing NUL-separated records: type, size, uid, gid, mode (octal), link target, relative path. */
-export function listCommand(root: string): string {
-  return `cd ${shq(root)} && find . -mindepth 1 -printf '%y\\0%s\\0%U\\0%G\\0%m\\0%l\\0%P\\0'`;
+/**
+ * Shell command printing NUL-separated records: type, size, uid, gid, mode (octal), link target, ctime, relative path.
+ * With `paths`, only those (each with what is below it; a missing one fails naming it); `prune`: top-level names left out.
+ */
+export function listCommand(root: string, options: Pick<ListOptions, 'paths' | 'prune'> = {}): string {
+  const fmt = `'%y\\0%s\\0%U\\0%G\\0%m\\0%l\\0%C@\\0%p\\0'`;
+  const paths = (options.paths ?? []).map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean);
+  const prune = (options.prune ?? []).map((n) => `-path ${shq(`./${n}`)} -prune -o `).join('');
+  const check = paths
+    .map((p) => `{ [ -e ${shq(`./${p}`)} ] || [ -L ${shq(`./${p}`)} ] || { echo ${shq(`${p}: not there`)} >&2; exit 3; }; }`)
+    .join(' && ');
+  return paths.length
+    ? `cd ${shq(root)} && ${check} && find ${paths.map((p) => shq(`./${p}`)).join(' ')} -printf ${fmt}`
+    : `cd ${shq(root)} && find . -mindepth 1 ${prune}-printf ${fmt}`;
 }
 
 /**
- * Shell command hashing the NUL-separated relative paths on its stdin, one sha256sum per core,
- * printing `sha256  path` NUL-terminated. Batches are sized so each worker gets about 8 of them:
- * big enough that process start-up is noise, small enough that one large file does not leave a core idle.
- * Each batch writes its own file (parallel writers on one pipe would tear records apart), then all are printed.
+ * Shell command hashing the NUL-separated relative paths on its stdin under `root`, printing `<hex>  path`
+ * NUL-terminated (the format of `sha256sum -z`). The names are dealt round-robin to one forked worker per core
+ * (or `parallel`); each worker's records are written whole once all are done, so records never tear.
+ * python3's hashlib (OpenSSL) uses the CPU's SHA extensions, which coreutils' sha256sum does not.
  */
-export function hashCommand(root: string, files: number, parallel?: number): string {
-  const workers = parallel ? String(parallel) : '$(nproc 2>/dev/null || echo 2)';
-  return (
-    `P=${workers}; N=$(( ${files} / (P * 8) + 1 )); [ "$N" -lt 16 ] && N=16; ` +
-    `T=$(mktemp -d) || exit 1; trap 'rm -rf "$T"' EXIT; cd ${shq(root)} && ` +
-    `xargs -0 -r -P "$P" -n "$N" sh -c 'f=$(mktemp "$0/h.XXXXXX") && sha256sum -z -- "$@" > "$f"' "$T" && cat "$T"/h.*`
-  );
+export function hashCommand(root: string, parallel?: number, digest: Digest = 'sha256'): string {
+  return helperCommand({ mode: 'hash', args: ['--root', root, '--digest', digest, ...(parallel ? ['--workers', String(parallel)] : [])] });
 }
 
 /** Parse the output of `listCommand`. */
-export function parseListing(out: string): TreeEntry[] {
+export function parseListing(out: string, withCtime = false): TreeEntry[] {
   const f = out.split('\0');
   const entries: TreeEntry[] = [];
-  for (let i = 0; i + 6 < f.length; i += 7) {
-    const [y, size, uid, gid, mode, target, p] = f.slice(i, i + 7);
+  for (let i = 0; i + 7 < f.length; i += 8) {
+    const [y, size, uid, gid, mode, target, ctime, p] = f.slice(i, i + 8);
     const type = TYPES[y] ?? 'other';
     entries.push({
-      path: p,
+      path: p.startsWith('./') ? p.slice(2) : p,
       type,
       size: type === 'dir' ? 0 : Number(size),
       uid: Number(uid),
       gid: Number(gid),
       mode: parseInt(mode, 8),
       ...(type === 'symlink' ? { target } : {}),
+      ...(withCtime ? { ctime: Number(ctime) } : {}),
     });
   }
   return entries;
 }
 
-/** Parse `sha256sum -z` output into path → hash. */
+/** Parse `<hex>  path` NUL-terminated records (`sha256sum -z`, `sha1sum -z`, the helper's `hash`) into path → hex. */
 export function parseHashes(out: string): Map<string, string> {
   const hashes = new Map<string, string>();
   for (const rec of out.split('\0')) {
-    if (rec.length < 67) continue;
-    // `<64 hex>  path` (binary mode marks with `*` instead of the second space)
-    hashes.set(rec.slice(66), rec.slice(0, 64));
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64})[ *]?[ *]/.exec(rec);
+    if (!m || rec.length <= m[0].length) continue;
+    // `<hex>  path` (binary mode marks with `*` instead of the second space)
+    hashes.set(rec.slice(m[0].length), m[1]);
   }
   return hashes;
 }
 
-/** Every entry under `root` on the standby, paths relative to `root`, files with their sha256. */
+/** Every entry under `root` on the standby, paths relative to `root`, files with their sha256 (or sha1, as asked). */
 export async function listRestoredTree(standby: Standby, root: string, options: ListOptions = {}): Promise<TreeEntry[]> {
   const run = async (what: string, command: string, input?: string) => {
     const r = await standby.exec(command, { signal: options.signal, timeoutMs: options.timeoutMs, ...(input !== undefined ? { input } : {}) });
@@ -79,13 +102,14 @@ export async function listRestoredTree(standby: Standby, root: string, options: 
     return r.stdout;
   };
   // list first (fast, metadata only), then hash with batches sized from the file count
-  const entries = parseListing(await run(`listing ${root}`, listCommand(root)));
+  const entries = parseListing(await run(`listing ${root}`, listCommand(root, options)), options.ctime);
   const files = entries.filter((e) => e.type === 'file').map((e) => e.path);
-  const hashes = files.length
-    ? parseHashes(await run(`hashing ${root}`, hashCommand(root, files.length, options.parallel), `${files.join('\0')}\0`))
+  const hashes = files.length && options.hash !== false
+    ? parseHashes(await run(`hashing ${root}`, hashCommand(root, options.parallel, options.digest), `${files.join('\0')}\0`))
     : new Map<string, string>();
-  for (const e of entries) if (e.type === 'file') e.sha256 = hashes.get(e.path);
-  const unhashed = files.filter((f) => !hashes.has(f));
+  const key = options.digest ?? 'sha256';
+  if (options.hash !== false) for (const e of entries) if (e.type === 'file') e[key] = hashes.get(e.path);
+  const unhashed = options.hash === false ? [] : files.filter((f) => !hashes.has(f));
   if (unhashed.length)
     throw new StepFailed(`hashing ${root} on ${standby.description}: ${unhashed.length} file(s) could not be hashed, e.g. ${unhashed.slice(0, 3).join(', ')}`);
   return entries;

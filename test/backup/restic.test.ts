@@ -18,6 +18,7 @@ adapterContract({
   backups: () => (b ??= makeBackups(['restic'])),
   repoKey: 'restic',
   password: true,
+  contentByRestore: true,
   standby: localStandby,
 });
 

@@ -10,7 +10,7 @@ const SOURCE = readFileSync(new URL('./manifest_helper.py', import.meta.url), 'u
 export interface HelperCall {
   tool: string;
   repository: string;
-  mode: 'tar' | 'raw' | 'walk' | 'rdiff-sizes';
+  mode: 'tar' | 'raw' | 'walk' | 'rdiff-sizes' | 'rdiff-meta' | 'hash';
   args: string[];
   /** command whose stdout the helper reads (the backup tool), run by the helper itself */
   producer?: string[];

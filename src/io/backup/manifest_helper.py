@@ -12,6 +12,13 @@
 #        --metadata DIR) instead of the mirror's inodes, which may belong to the backup user.
 #   rdiff-sizes --metadata DIR --at EPOCH [--paths JSON]
 #        entries (no hashes) of an increment from the metadata alone: sizes for the free-space gate.
+#   rdiff-meta --metadata DIR --at EPOCH [--paths JSON]
+#        the manifest of an increment from rdiff-backup's metadata alone: owners, modes, symlink targets and
+#        the SHA-1 digest rdiff-backup recorded for every regular file when it made the backup (no file data read).
+#   hash --root DIR [--digest sha256|sha1] [--workers N]
+#        the RESTORED side: hash the NUL-separated relative paths on stdin (files under DIR) in N forked
+#        workers (default: the cores), printing `<hex>  <path>` NUL-terminated, as `sha256sum -z` does.
+#        OpenSSL's digests (hashlib) use the CPU's SHA extensions where coreutils' sha256sum does not.
 #
 # Exit codes: 0 ok, 3 the producer failed or the stream is corrupt (message on stderr).
 import gzip
@@ -23,7 +30,6 @@ import subprocess
 import sys
 import tarfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 CHUNK = 1 << 20
 out = sys.stdout
@@ -40,7 +46,8 @@ def fail(message, code=3):
 
 def parse_args(argv):
     opts = {"paths": [], "hash": True, "strip": "", "producer": None, "password": False,
-            "metadata": None, "skip": [], "root": None, "name": None, "at": None}
+            "metadata": None, "skip": [], "root": None, "name": None, "at": None,
+            "digest": "sha256", "workers": None}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -51,7 +58,7 @@ def parse_args(argv):
             opts["hash"] = False
         elif a == "--password-stdin":
             opts["password"] = True
-        elif a in ("--strip", "--paths", "--metadata", "--skip", "--root", "--name", "--at"):
+        elif a in ("--strip", "--paths", "--metadata", "--skip", "--root", "--name", "--at", "--digest", "--workers"):
             i += 1
             v = argv[i]
             if a == "--paths":
@@ -361,23 +368,23 @@ def run_rdiff_sizes(opts):
               "uid": m.get("uid", 0), "gid": m.get("gid", 0), "mode": m.get("mode", 0)})
 
 
-def hash_file(full):
-    with open(full, "rb", buffering=0) as f:
-        return hash_stream(f)
-
-
-def hash_file_sha1(full):
-    """sha256, size and sha1 in one read: the sha1 is checked against the digest rdiff-backup recorded."""
-    h, h1, n = hashlib.sha256(), hashlib.sha1(), 0
-    with open(full, "rb", buffering=0) as f:
-        while True:
-            b = f.read(CHUNK)
-            if not b:
-                break
-            h.update(b)
-            h1.update(b)
-            n += len(b)
-    return h.hexdigest(), n, h1.hexdigest()
+def run_rdiff_meta(opts):
+    """Entries of an increment as rdiff-backup recorded them, with each regular file's SHA1Digest as its sha1
+    (a file recorded without one is emitted without it: the caller then reads the data instead)."""
+    meta = rdiff_metadata_at(opts["metadata"], float(opts["at"]), opts["paths"])
+    for p in opts["paths"]:
+        if p not in meta:
+            fail("not in the backup: %s" % p)
+    for name in sorted(meta):
+        m = meta[name]
+        t = m.get("type", "other")
+        e = {"path": name, "type": t, "size": m.get("size", 0) if t == "file" else 0,
+             "uid": m.get("uid", 0), "gid": m.get("gid", 0), "mode": m.get("mode", 0)}
+        if t == "file" and "sha1" in m:
+            e["sha1"] = m["sha1"]
+        if t == "symlink":
+            e["target"] = m.get("target", "")
+        emit(e)
 
 
 def damaged_in_mirror(entries, meta):
@@ -438,20 +445,21 @@ def run_walk(opts):
         else:
             visit(p)
     if opts["hash"]:
-        todo = [e for e in entries if e["type"] == "file"]
-        workers = max(2, (os.cpu_count() or 2))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            if meta is None:
-                for e, (digest, n) in zip(todo, pool.map(lambda e: hash_file(os.path.join(root, e["path"])), todo,
-                                                         chunksize=64)):
-                    e["sha256"] = digest
-                    e["size"] = n
-            else:
-                for e, (digest, n, sha1) in zip(todo, pool.map(lambda e: hash_file_sha1(os.path.join(root, e["path"])),
-                                                               todo, chunksize=64)):
-                    e["sha256"] = digest
-                    e["size"] = n
-                    e["_sha1"] = sha1
+        todo = {os.fsencode(e["path"]): e for e in entries if e["type"] == "file"}
+        algos = ["sha256"] if meta is None else ["sha256", "sha1"]
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            result, failed = parallel_digests(list(todo), algos)
+        finally:
+            os.chdir(cwd)
+        if failed:
+            fail("could not read every file of the snapshot in %s" % root)
+        for name, digests in result:
+            e = todo[name]
+            e["sha256"] = digests[0]
+            if meta is not None:
+                e["_sha1"] = digests[1]
     if meta is not None:
         # the mirror (or an increment rebuilt from it) is what the restore copies: a file damaged on the backup
         # disk comes back damaged and would match itself, so check it against what rdiff-backup recorded
@@ -461,7 +469,9 @@ def run_walk(opts):
                  % (len(bad), "" if len(bad) == 1 else "s", "es" if len(bad) == 1 else "", "; ".join(bad[:5]),
                     "; ..." if len(bad) > 5 else ""))
     for e in entries:
-        e.pop("_sha1", None)
+        sha1 = e.pop("_sha1", None)
+        if sha1 is not None:
+            e["sha1"] = sha1
         if meta is not None:
             m = meta.get(e["path"])
             if m is not None:
@@ -471,11 +481,124 @@ def run_walk(opts):
         emit(e)
 
 
+def digest_names(names, algos, w):
+    """Hash each of `names` (bytes, relative to the current folder) with every digest in `algos`, writing one
+    record per file to fd `w`: the hex digests, each followed by a space, then the name and a NUL."""
+    failed = 0
+    buf = []
+    news = [getattr(hashlib, a) for a in algos]
+    for name in names:
+        try:
+            fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as ex:
+            sys.stderr.write("%s: %s\n" % (name.decode("utf-8", "replace"), ex.strerror))
+            failed = 1
+            continue
+        try:
+            hs = [n() for n in news]
+            while True:
+                b = os.read(fd, CHUNK)
+                if not b:
+                    break
+                for h in hs:
+                    h.update(b)
+        except OSError as ex:
+            sys.stderr.write("%s: %s\n" % (name.decode("utf-8", "replace"), ex.strerror))
+            failed = 1
+            continue
+        finally:
+            os.close(fd)
+        buf.append(b"".join(h.hexdigest().encode() + b" " for h in hs) + name + b"\0")
+        if len(buf) >= 512:
+            write_all(w, b"".join(buf))
+            buf = []
+    write_all(w, b"".join(buf))
+    return failed
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def parallel_digests(names, algos, workers=None):
+    """[(name, [hex per algo])] for `names` (bytes, relative to the current folder), hashed by forked workers (real
+    parallelism on every core, no GIL; OpenSSL's digests use the CPU's SHA extensions), plus whether any file could
+    not be read (named on stderr). The names are dealt round-robin, so large and small files spread evenly."""
+    workers = max(1, min(int(workers or os.cpu_count() or 2), max(1, len(names) // 64)))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children = []
+    for i in range(workers):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            code = 3
+            try:
+                code = digest_names(names[i::workers], algos, w)
+            finally:
+                os._exit(code)
+        os.close(w)
+        children.append((pid, r))
+    outputs = [None] * workers
+
+    def drain(i, r):
+        parts = []
+        while True:
+            b = os.read(r, 1 << 16)
+            if not b:
+                break
+            parts.append(b)
+        os.close(r)
+        outputs[i] = b"".join(parts)
+
+    readers = [threading.Thread(target=drain, args=(i, r)) for i, (_, r) in enumerate(children)]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    failed = False
+    for pid, _ in children:
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            failed = True
+    result = []
+    k = len(algos)
+    for o in outputs:
+        for rec in o.split(b"\0"):
+            if rec:
+                parts = rec.split(b" ", k)
+                result.append((parts[k], [x.decode() for x in parts[:k]]))
+    return result, failed
+
+
+def run_hash(opts):
+    """The restored side's content digests, printed as `sha256sum -z` does: `<hex>  <name>` NUL-terminated."""
+    algo = opts["digest"]
+    if algo not in ("sha256", "sha1"):
+        fail("manifest_helper: --digest must be sha256 or sha1", 2)
+    try:
+        os.chdir(opts["root"])
+    except OSError as ex:
+        fail("cannot enter %s: %s" % (opts["root"], ex.strerror))
+    names = [n for n in sys.stdin.buffer.read().split(b"\0") if n]
+    result, failed = parallel_digests(names, [algo], opts["workers"])
+    out_b = sys.stdout.buffer
+    out_b.write(b"".join(d[0].encode() + b"  " + name + b"\0" for name, d in result))
+    out_b.flush()
+    if failed:
+        sys.exit(1)
+
+
 def main():
     if len(sys.argv) < 2:
         fail("usage: manifest_helper tar|raw|walk ...", 2)
     opts = parse_args(sys.argv[2:])
-    {"tar": run_tar, "raw": run_raw, "walk": run_walk, "rdiff-sizes": run_rdiff_sizes}.get(sys.argv[1], lambda o: fail("unknown mode", 2))(opts)
+    {"tar": run_tar, "raw": run_raw, "walk": run_walk, "rdiff-sizes": run_rdiff_sizes, "rdiff-meta": run_rdiff_meta,
+     "hash": run_hash}.get(sys.argv[1], lambda o: fail("unknown mode", 2))(opts)
     out.flush()
 
 

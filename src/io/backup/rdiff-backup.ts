@@ -48,6 +48,8 @@ function localOnly(source: BackupSource, what: string): void {
 /** The rdiff-backup adapter: increments by `list increments`, restores as root with numeric ids. */
 export const rdiffBackupAdapter: BackupAdapter = {
   tool: TOOL,
+  // the metadata records SHA-1 per file: the restored side is hashed with it
+  digest: 'sha1',
 
   async version(standby) {
     const r = await runTool(standby, { tool: TOOL, action: 'ask the version of', repository: TOOL, command: 'rdiff-backup --version' });
@@ -114,8 +116,23 @@ export const rdiffBackupAdapter: BackupAdapter = {
 
   async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
     localOnly(source, 'reading the manifest');
-    const snapshots = await this.listSnapshots(standby, source);
     const meta = ['--metadata', `${source.repository}/rdiff-backup-data`, '--at', snapshot.id];
+    // what rdiff-backup recorded when it made the backup: owners, modes and every regular file's SHA-1 digest, so
+    // the restored files are checked against the backup as it was made, without reading the mirror's data at all
+    // (a file damaged on the backup disk since comes back damaged and fails against its recorded digest)
+    const recorded = await runHelper(standby, {
+      tool: TOOL,
+      repository: source.repository,
+      mode: 'rdiff-meta',
+      args: [...meta, '--paths', JSON.stringify(source.paths)],
+    });
+    if (recorded.every((e) => e.type !== 'file' || e.sha1)) {
+      requirePaths(TOOL, source.repository, snapshot.id, recorded, source.paths);
+      yield* recorded;
+      return;
+    }
+    // a file recorded without a digest (not written by rdiff-backup 2): read the data, as below
+    const snapshots = await this.listSnapshots(standby, source);
     let entries: FileEntry[];
     if (isLatest(snapshots, snapshot)) {
       // the mirror is the latest snapshot; owners and modes come from the metadata (the mirror may be the backup user's)

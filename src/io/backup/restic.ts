@@ -1,7 +1,7 @@
 // restic repositories: read with --no-lock; the password reaches restic on stdin only.
 import { StepFailed } from '../../core/errors.ts';
 import { shq, type Standby } from '../standby/types.ts';
-import { cleanPaths, isRemote, parseSum, requirePaths, runHelper, sumCommand } from './manifest-helper.ts';
+import { cleanPaths, isRemote, requirePaths } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
 import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
 
@@ -63,7 +63,7 @@ export function goModeToUnix(mode: number): number {
 
 /** The folder a snapshot was taken of: its one path, or `/` when it holds several. */
 async function rootOf(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<string> {
-  const key = `${standby.description}\0${source.repository}\0${snapshot.id}`;
+  const key = rootKey(standby, source, snapshot.id);
   const known = roots.get(key);
   if (known !== undefined) return known;
   const root = await readRoot(standby, source, snapshot);
@@ -78,20 +78,70 @@ async function readRoot(standby: Standby, source: BackupSource, snapshot: Snapsh
   const r = await restic(standby, source, 'read snapshot ' + snapshot.id + ' of', ['snapshots', '--json', snapshot.id]);
   const list = JSON.parse(r.stdout) as ResticSnapshot[];
   if (list.length !== 1) throw new StepFailed(`restic: no snapshot ${snapshot.id} in ${source.repository}`);
-  return list[0].paths.length === 1 ? list[0].paths[0].replace(/\/+$/, '') || '/' : '/';
+  return rootFromPaths(list[0].paths);
+}
+
+function rootKey(standby: Standby, source: BackupSource, id: string): string {
+  return `${standby.description}\0${source.repository}\0${id}`;
+}
+
+function rootFromPaths(paths: string[] | undefined): string {
+  return paths?.length === 1 ? paths[0].replace(/\/+$/, '') || '/' : '/';
 }
 
 function under(root: string, rel: string): string {
   return root === '/' ? `/${rel}` : `${root}/${rel}`;
 }
 
-async function nodes(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], recursive: boolean): Promise<ResticNode[]> {
-  const r = await restic(standby, source, 'list files of', ['ls', '--json', ...(recursive ? ['--recursive'] : []), snapshot.id, ...dirs]);
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as ResticNode)
-    .filter((n) => n.struct_type === 'node');
+/** Listings already read in this process (a snapshot never changes), by standby, repository, snapshot and paths. */
+const listings = new Map<string, Promise<ResticNode[]>>();
+
+/** Every node under the chosen paths (the paths themselves included), read once: the free-space gate and verification share it. */
+function listing(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<ResticNode[]> {
+  const key = `${rootKey(standby, source, snapshot.id)}\0${JSON.stringify(cleanPaths(source.paths))}`;
+  let p = listings.get(key);
+  if (!p) {
+    p = readListing(standby, source, snapshot);
+    listings.set(key, p);
+    p.catch(() => listings.delete(key)); // a failed read is not remembered
+  }
+  return p;
+}
+
+async function readListing(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<ResticNode[]> {
+  const root = await rootOf(standby, source, snapshot);
+  const paths = cleanPaths(source.paths);
+  const dirs = paths.length ? paths.map((p) => under(root, p)) : [root];
+  const out: ResticNode[] = [];
+  for (const line of (await restic(standby, source, 'list files of', ['ls', '--json', '--recursive', snapshot.id, ...dirs])).stdout.split('\n')) {
+    if (!line) continue;
+    const n = JSON.parse(line) as ResticNode;
+    // only what verification compares: restic's listing has three times and two spellings of the mode besides
+    if (n.struct_type === 'node') out.push({ type: n.type, path: n.path, uid: n.uid, gid: n.gid, mode: n.mode, ...(n.size !== undefined ? { size: n.size } : {}) });
+  }
+  return out;
+}
+
+/** restic's `finished verifying N files in T (took 2.309s)` and our marker's ctime, from the restore's output. */
+export function parseVerified(stdout: string): { by: string; at: number; files?: number; seconds?: number } | undefined {
+  const at = /^CONTINUITY-VERIFIED (\d+(?:\.\d+)?)$/m.exec(stdout);
+  const done = /finished verifying (\d+) files in .* \(took ([0-9.hmsµun]+)\)/.exec(stdout);
+  if (!at || !done) return undefined;
+  return { by: 'restic restore --verify', at: Number(at[1]), files: Number(done[1]), seconds: goDuration(done[2]) };
+}
+
+/** Go's time.Duration text (`1m2.5s`, `850ms`, `2.309s`) in seconds; undefined when it is not one. */
+export function goDuration(text: string): number | undefined {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 1e-3, 'µs': 1e-6, us: 1e-6, ns: 1e-9 };
+  let total = 0;
+  let rest = text;
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(h|ms|m|s|µs|us|ns)/.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * units[m[2]];
+    rest = rest.slice(m[0].length);
+  }
+  return total;
 }
 
 /** The restic adapter: snapshots --json, restore into a staging folder then renamed into place, dump for manifests. */
@@ -111,26 +161,19 @@ export const resticAdapter: BackupAdapter = {
     } catch {
       throw new StepFailed(`restic: could not read the snapshots of ${source.repository}`);
     }
+    // each snapshot's root is in this list already: remembered, so restore and verify need no call of their own
+    for (const s of list) roots.set(rootKey(standby, source, s.id), rootFromPaths(s.paths));
     return list
       .map((s) => ({ id: s.id, time: new Date(s.time.replace(/(\.\d{3})\d+/, '$1')) }))
       .sort((a, b) => a.time.getTime() - b.time.getTime());
   },
 
   async snapshotBytes(standby, source, snapshot) {
-    // restic's own listing, summed on the standby by awk (restic 0.14's `stats` cannot narrow to paths):
-    // no 40 MB of JSON carried back and parsed node by node
-    const root = await rootOf(standby, source, snapshot);
-    const paths = cleanPaths(source.paths);
-    const dirs = paths.length ? paths.map((p) => under(root, p)) : [root];
-    const ls = [...base(source), 'ls', '--json', '--recursive', snapshot.id, ...dirs].map(shq).join(' ');
-    const r = await runTool(standby, {
-      tool: TOOL,
-      action: 'list files of',
-      repository: source.repository,
-      command: sumCommand(ls, 'index($0, "\\"struct_type\\":\\"node\\"") && index($0, "\\"type\\":\\"file\\"") && match($0, /"size":[0-9]+/)', 'substr($0, RSTART + 7, RLENGTH - 7)'),
-      secret: needPassword(source),
-    });
-    return parseSum(TOOL, source.repository, r.stdout);
+    // restic's own listing of the chosen paths (restic 0.14's `stats` cannot narrow to paths, and its restore-size
+    // counts an inode number once across file systems): kept for this drill's verification, which needs it again
+    let n = 0;
+    for (const node of await listing(standby, source, snapshot)) if (node.type === 'file') n += node.size ?? 0;
+    return n;
   },
 
   async restore(standby, source, snapshot, target, options) {
@@ -144,12 +187,20 @@ export const resticAdapter: BackupAdapter = {
     const moves = paths.length
       ? paths.map((p) => `{ [ -e ${staged(p)} ] || { echo ${shq(`${p}: not in this snapshot`)} >&2; exit 1; }; } && mkdir -p "$(dirname ${shq(`${t}/${p}`)})" && mv ${staged(p)} ${shq(`${t}/${p}`)}`)
       : [`for f in "$s"${shq(root === '/' ? '' : root)}/* "$s"${shq(root === '/' ? '' : root)}/.[!.]*; do [ -e "$f" ] && mv "$f" ${shq(t)}/; done; true`];
+    // --verify: restic reads every restored file back and checks each chunk against the snapshot's blob ids. Then a
+    // marker's ctime (the kernel's clock for inode changes) records when that check ended, and one clock tick
+    // passes: any file written to afterwards has a later ctime, which verification reports.
+    const restoreCmd = [...base(source), 'restore', snapshot.id, '--target', '@S@', '--verify', ...includes]
+      .filter((w) => w !== '-q')
+      .map(shq)
+      .join(' ')
+      .replace('@S@', '"$s"');
     const cmd =
       `mkdir -p ${shq(t)} && s=$(mktemp -d ${shq(t)}/.continuity-restic.XXXXXX) || exit 3; ` +
-      `${[...base(source), 'restore', snapshot.id, '--target', '@S@', ...includes].map(shq).join(' ').replace("'@S@'", '"$s"').replace('@S@', '"$s"')} && ` +
-      `${moves.join(' && ')}; rc=$?; rm -rf "$s"; exit $rc`;
+      `${restoreCmd} && ${moves.join(' && ')} && touch "$s/.verified" && printf 'CONTINUITY-VERIFIED %s\\n' "$(find "$s/.verified" -printf %C@)" && sleep 0.05; ` +
+      `rc=$?; rm -rf "$s"; exit $rc`;
     options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)}` });
-    await runTool(standby, {
+    const r = await runTool(standby, {
       tool: TOOL,
       action: 'restore from',
       repository: source.repository,
@@ -158,42 +209,24 @@ export const resticAdapter: BackupAdapter = {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
     });
+    const contentVerified = parseVerified(r.stdout);
+    // never a silent downgrade to "restored, content unchecked"
+    if (!contentVerified) throw new StepFailed(`restic: the restore from ${source.repository} did not report restic's verification of the restored files`);
+    return { contentVerified };
   },
 
   async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
+    // the chosen paths as restic lists them (the listing the free-space gate already read): types, sizes, owners,
+    // modes. Content is not in it: restic's restore --verify checks that (see restore). restic 0.14's JSON listing
+    // has no symlink targets either: a symlink is as restic restored it, and verification only checks it was not
+    // replaced since.
     const root = await rootOf(standby, source, snapshot);
-    const paths = cleanPaths(source.paths);
-    const tops = paths.length ? paths : [];
+    const prefix = root === '/' ? '/' : `${root}/`;
     const entries: FileEntry[] = [];
-    if (tops.length === 0) {
-      // everything: dump the root (its children come as a tar stream)
-      entries.push(...(await runHelper(standby, {
-        tool: TOOL, repository: source.repository, mode: 'tar', secret: needPassword(source),
-        args: ['--strip', root.replace(/^\/+/, '')], producer: [...base(source), 'dump', snapshot.id, root],
-      })));
-    }
-    for (const p of tops) {
-      const abs = under(root, p);
-      const top = (await nodes(standby, source, snapshot, [abs], false)).find((n) => n.path === abs);
-      if (!top) throw new StepFailed(`restic: \`${p}\` not in snapshot ${snapshot.id} of ${source.repository}`);
-      const meta = { path: p, uid: top.uid, gid: top.gid, mode: goModeToUnix(top.mode) };
-      if (top.type === 'dir') {
-        entries.push({ ...meta, type: 'dir', size: 0 });
-        // restic dump of a folder: a tar of what is below it, names as full paths without the leading `/`
-        entries.push(...(await runHelper(standby, {
-          tool: TOOL, repository: source.repository, mode: 'tar', secret: needPassword(source),
-          args: ['--strip', root.replace(/^\/+/, ''), '--paths', JSON.stringify([p])],
-          producer: [...base(source), 'dump', snapshot.id, abs],
-        })));
-      } else if (top.type === 'file') {
-        const [raw] = await runHelper(standby, {
-          tool: TOOL, repository: source.repository, mode: 'raw', secret: needPassword(source),
-          args: ['--name', p], producer: [...base(source), 'dump', snapshot.id, abs],
-        });
-        entries.push({ ...meta, type: 'file', size: raw.size, sha256: raw.sha256 });
-      } else {
-        entries.push({ ...meta, type: top.type === 'symlink' ? 'symlink' : 'other', size: 0 });
-      }
+    for (const n of await listing(standby, source, snapshot)) {
+      if (!n.path.startsWith(prefix)) continue;
+      const type = n.type === 'file' || n.type === 'dir' || n.type === 'symlink' ? n.type : 'other';
+      entries.push({ path: n.path.slice(prefix.length), type, size: type === 'file' ? (n.size ?? 0) : 0, uid: n.uid, gid: n.gid, mode: goModeToUnix(n.mode) });
     }
     requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
     yield* entries;

@@ -23,6 +23,16 @@ export interface BackupSource {
   password?: string;
 }
 
+/** What a restore tells beyond success: a content check the tool itself made of the files it wrote. */
+export interface RestoreReport {
+  /**
+   * The tool read every restored regular file back and checked it against the snapshot's own content hashes
+   * (restic's `restore --verify`): `by` names the check, `at` is when it was done on the standby's ctime clock
+   * (a file written to after `at` is no longer covered), `seconds` how long the check took by the tool's own count.
+   */
+  contentVerified?: { by: string; at: number; files?: number; seconds?: number };
+}
+
 export interface RestoreProgress {
   bytes?: number;
   files?: number;
@@ -31,6 +41,8 @@ export interface RestoreProgress {
 
 export interface BackupAdapter {
   readonly tool: BackupToolName;
+  /** the content digest its manifest gives for every file, which the restored side must compute (default sha256) */
+  readonly digest?: 'sha256' | 'sha1';
   /** the tool's version string, e.g. `2.2.2` */
   version(standby: Standby): Promise<string>;
   /** snapshots, oldest first */
@@ -44,7 +56,10 @@ export interface BackupAdapter {
     snapshot: Snapshot,
     target: string,
     options: { timeoutMs?: number; signal?: AbortSignal; onProgress?: (p: RestoreProgress) => void },
-  ): Promise<void>;
-  /** what the snapshot holds for the chosen paths, read from the repository (never from the restore) */
+  ): Promise<RestoreReport | void>;
+  /**
+   * What the snapshot holds for the chosen paths, read from the repository (never from the restore). Files carry
+   * the adapter's `digest`, except where the restore's report says the tool checked the content itself (restic).
+   */
   manifest(standby: Standby, source: BackupSource, snapshot: Snapshot): AsyncIterable<FileEntry>;
 }
