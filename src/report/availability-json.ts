@@ -12,7 +12,7 @@ function nested(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(/\n/g, '\n  ');
 }
 
-const BATCH = 64;
+const BATCH = 16;
 
 /**
  * The text of render(), in pieces (one per top-level field, one per batch of services). The
