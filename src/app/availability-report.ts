@@ -13,7 +13,7 @@ import { buildTimeline, Ev, EventList, State, TimelineBuilder, type StateCode } 
 import { RunningTally } from '../core/running-tally.ts';
 import type { AvailabilityReport, PeriodResult, ServiceResult } from '../core/report-model.ts';
 import { loadSla } from '../io/load.ts';
-import { logFilesIn, orderLogFiles, scanLogs, subjectKey, type FoldOptions, type Subject } from '../io/nagios-log.ts';
+import { logFilesIn, orderLogFiles, predictSpan, scanLogs, subjectKey, type FoldOptions, type Subject } from '../io/nagios-log.ts';
 import { loadIncidents, type Incident } from '../io/incidents.ts';
 
 /** What to report on. */
@@ -37,6 +37,8 @@ export interface AvailabilityOptions {
    * keep every event first (same results; for tests that compare the two).
    */
   fold?: false | { everyBytes: number; slackSeconds: number };
+  /** told how the logs were accounted: while reading (flat memory) or the exact way (every event kept first) */
+  onAccounting?: (how: 'while-reading' | 'exact') => void;
 }
 
 const PERIODS: PeriodKind[] = ['week', 'month', 'quarter', 'year', 'whole'];
@@ -91,9 +93,12 @@ export const FOLD = { everyBytes: 16 << 20, slackSeconds: 6 * 3600 };
 
 /**
  * How to account the logs while they are read: one TimelineBuilder per subject feeding a
- * RunningTally per report row. Only when the report range is known before reading (--from and
- * --to given and valid, the range over by now so no service time is cut at the clock) and no
- * incident list is merged in; null otherwise.
+ * RunningTally per report row. Possible when the report range can be known before reading:
+ * from --from and --to, or else from `span` (the logs' first and last timestamps, predicted from
+ * the first and last lines of the ordered files), and no incident list is merged in; null
+ * otherwise. Service time is cut at `now` as the exact way cuts it, assuming no log line lies
+ * after `now`. `assumed` is what the plan took for granted: the caller checks it against what the
+ * scan found and accounts the exact way when it does not hold.
  */
 function foldPlan(
   opts: AvailabilityOptions,
@@ -102,17 +107,18 @@ function foldPlan(
   period: PeriodKind,
   zone: string,
   now: number,
-): { fold: FoldOptions; finish: () => Map<string, RunningTally> } | null {
-  if (opts.fold === false || opts.from === undefined || opts.to === undefined || opts.incidents?.length) return null;
+  span: { first: number | null; last: number | null },
+): { fold: FoldOptions; finish: () => Map<string, RunningTally>; assumed: { from: number; to: number; until: number } } | null {
+  if (opts.fold === false || opts.incidents?.length) return null;
   const every = opts.fold ?? FOLD;
   let range: { from: number; to: number };
   try {
-    range = reportRange(opts, zone, period, { first: null, last: null });
+    range = reportRange(opts, zone, period, span);
   } catch {
     return null; // reported in the usual place, after the logs are read
   }
   const { from, to } = range;
-  if (to > now) return null;
+  const until = Math.min(to, Math.max(from, now));
   const regular = splitPeriods(from, to, zone, period);
   const withExams = [...regular, ...examPeriods(sla.calendar?.examPeriods, from, to, zone)];
   const clocks = new Map<string, ServiceClock>();
@@ -147,13 +153,14 @@ function foldPlan(
     }
     for (const row of rowsOf(sla, s)) {
       let clock = clocks.get(row.hours);
-      if (!clock) clocks.set(row.hours, (clock = new ServiceClock(serviceWindows(sla.serviceHours[row.hours], { zone, ...sla.calendar }, from, to))));
+      if (!clock) clocks.set(row.hours, (clock = new ServiceClock(serviceWindows(sla.serviceHours[row.hours], { zone, ...sla.calendar }, from, until))));
       const running = new RunningTally(clock, s.examTarget ? withExams : regular, policy);
       subject.rows.push(running);
       rows.set(rowKey(s.id, row.group), running);
     }
   }
   return {
+    assumed: { from, to, until },
     fold: {
       everyBytes: every.everyBytes,
       slackSeconds: every.slackSeconds,
@@ -168,6 +175,25 @@ function foldPlan(
       return rows;
     },
   };
+}
+
+/** Whether the scan bears out the range and clock cut a fold plan assumed (see foldPlan). */
+function sameRange(
+  assumed: { from: number; to: number; until: number },
+  opts: AvailabilityOptions,
+  zone: string,
+  period: PeriodKind,
+  now: number,
+  scan: { firstTime: number | null; lastTime: number | null },
+): boolean {
+  let range: { from: number; to: number };
+  try {
+    range = reportRange(opts, zone, period, { first: scan.firstTime, last: scan.lastTime });
+  } catch {
+    return false;
+  }
+  const until = scan.lastTime !== null && scan.lastTime > now ? range.to : Math.min(range.to, Math.max(range.from, now));
+  return range.from === assumed.from && range.to === assumed.to && until === assumed.until;
 }
 
 /** Build the availability report (see core/report-model.ts for the contract). */
@@ -203,15 +229,19 @@ export async function streamAvailabilityReport(opts: AvailabilityOptions): Promi
   const ordered = await orderLogFiles([...new Set(files)]);
 
   const subjects: Subject[] = sla.services.map((s) => ({ host: s.monitor.host, service: s.monitor.service }));
-  // With the range known before reading (--from and --to, all in the past) and no incident
-  // lists, the logs are accounted while they are read (flat memory); else every event is kept.
-  const folding = foldPlan(opts, sla, policy, period, zone, now);
+  // With the range known before reading (--from and --to, or the logs' span from their first and
+  // last lines) and no incident lists, the logs are accounted while they are read (flat memory);
+  // else every event is kept.
+  const span = opts.from !== undefined && opts.to !== undefined ? { first: null, last: null } : await predictSpan(ordered);
+  const folding = foldPlan(opts, sla, policy, period, zone, now, span);
   let scan = await scanLogs(ordered, subjects, { strict: opts.strict, zone, onProgress: opts.onProgress, fold: folding?.fold });
   let accounted: Map<string, RunningTally> | null = null;
-  if (folding && scan.late) {
-    // a line far older than the lines before it: account the exact way, every event kept
+  if (folding && (scan.late || !sameRange(folding.assumed, opts, zone, period, now, scan))) {
+    // a line far older than the lines before it, or a span or clock other than assumed:
+    // account the exact way, every event kept
     scan = await scanLogs(ordered, subjects, { strict: opts.strict, zone });
   } else if (folding) accounted = folding.finish();
+  opts.onAccounting?.(accounted ? 'while-reading' : 'exact');
 
   const incidents: Incident[] = [];
   const ids = sla.services.map((s) => s.id);

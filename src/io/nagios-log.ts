@@ -514,6 +514,41 @@ async function firstTimestamp(file: string): Promise<number | null> {
   }
 }
 
+/** Last timestamp in a file (its last line with an `[epoch]`), or null. */
+async function lastTimestamp(file: string): Promise<number | null> {
+  if (file.endsWith('.gz')) return null;
+  const fh = await open(file, 'r').catch(() => null);
+  if (!fh) return null;
+  try {
+    const { size } = await fh.stat();
+    const n = Math.min(size, 64 * 1024);
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, size - n);
+    const lines = buf.subarray(0, bytesRead).toString('latin1').split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const m = /^\[(\d+)\]/.exec(lines[i]);
+      if (m) return Number(m[1]);
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The logs' span as their first and last lines tell it: the first timestamp of the first file and
+ * the last of the last (files in time order, see orderLogFiles), read without reading the files
+ * through. A prediction: a line out of order can lie outside it, so a caller relying on it checks
+ * it against the scan's firstTime/lastTime. Unknown (null) for gzip archives and ctime timestamps.
+ */
+export async function predictSpan(ordered: string[]): Promise<{ first: number | null; last: number | null }> {
+  if (!ordered.length) return { first: null, last: null };
+  const [first, last] = await Promise.all([firstTimestamp(ordered[0]), lastTimestamp(ordered[ordered.length - 1])]);
+  return first === null || last === null ? { first: null, last: null } : { first, last };
+}
+
 // nagios-MM-DD-YYYY-HH.log, icinga-MM-DD-YYYY-HH.log (archives)
 const ARCHIVE = /-(\d{2})-(\d{2})-(\d{4})-(\d{2})\.log(\.gz)?$/;
 

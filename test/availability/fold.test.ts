@@ -1,5 +1,5 @@
-// With --from/--to in the past, the report is accounted while the logs are read (events are
-// handed on and forgotten every few MB: flat memory). The figures must be exactly those of the
+// With the report range known before reading (--from/--to, or the logs' first and last lines), the
+// report is accounted while the logs are read (events are handed on and forgotten every few MB: flat memory). The figures must be exactly those of the
 // exact way (every event kept, sorted, then accounted), also when the logs hold lines out of
 // order, and a line older than the fold allows makes the report fall back to the exact way.
 import { describe, expect, it } from 'vitest';
@@ -70,5 +70,56 @@ describe('accounting while reading (fold)', () => {
     const exact2 = await buildAvailabilityReport({ ...opts, fold: false });
     expect(text(exact2)).not.toBe(text(exact1));
     expect(text(await buildAvailabilityReport({ ...opts, fold: { everyBytes: 4096, slackSeconds: 3600 } }))).toBe(text(exact2));
+  }, 60_000);
+});
+
+describe('accounting while reading without --from/--to, or up to now', () => {
+  const how = async (opts: AvailabilityOptions) => {
+    let mode = '';
+    const report = await buildAvailabilityReport({ ...opts, fold: { everyBytes: 4096, slackSeconds: 3600 }, onAccounting: (m) => (mode = m) });
+    return { mode, report };
+  };
+
+  it('takes the range from the first and last lines of the logs, with the same figures', async () => {
+    const { opts } = await scenario();
+    const open = { ...opts, from: undefined, to: undefined };
+    const exact = await buildAvailabilityReport({ ...open, fold: false });
+    const { mode, report } = await how(open);
+    expect(mode).toBe('while-reading');
+    expect(report.range).toEqual(exact.range);
+    expect(text(report)).toBe(text(exact));
+  }, 60_000);
+
+  it('cuts service time at the clock as the exact way does, for a range that ends after now', async () => {
+    const { opts } = await scenario();
+    const running = { ...opts, from: '2025-03-01', to: '2025-05-01', period: 'month' as const, now: new Date('2025-04-20T10:30:00Z') }; // after the last line (04-12), before --to
+    const exact = await buildAvailabilityReport({ ...running, fold: false });
+    const { mode, report } = await how(running);
+    expect(mode).toBe('while-reading');
+    expect(exact.warnings?.join(' ')).toContain('not counted yet');
+    expect(text(report)).toBe(text(exact));
+  }, 60_000);
+
+  it('falls back to the exact way when a line lies outside the span the first and last lines told', async () => {
+    const { opts, logs } = await scenario();
+    const open = { ...opts, from: undefined, to: undefined };
+    const archive = path.join(logs.archiveDir, readdirSync(logs.archiveDir).sort()[20]);
+    const host = hostsOf(6, 4)[1].name;
+    // a line a month before the first line of the first file: the range starts a month earlier
+    appendFileSync(archive, `[${FROM - 31 * 86400}] HOST ALERT: ${host};DOWN;HARD;3;CRITICAL - clock was wrong\n`);
+    const exact = await buildAvailabilityReport({ ...open, fold: false });
+    const { mode, report } = await how(open);
+    expect(mode).toBe('exact');
+    expect(report.range.from < '2025-03-01').toBe(true);
+    expect(text(report)).toBe(text(exact));
+  }, 60_000);
+
+  it('falls back to the exact way when the logs go beyond the clock', async () => {
+    const { opts } = await scenario();
+    const early = { ...opts, to: '2025-05-01', now: new Date('2025-03-20T12:00:00Z') };
+    const exact = await buildAvailabilityReport({ ...early, fold: false });
+    const { mode, report } = await how(early);
+    expect(mode).toBe('exact');
+    expect(text(report)).toBe(text(exact));
   }, 60_000);
 });
