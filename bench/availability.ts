@@ -5,6 +5,7 @@
 // the window: the cases where avail.cgi is right).
 //
 // Run: npx tsx bench/availability.ts [--hosts 200] [--services 10] [--days 365] [--quick] [--cache DIR] [--profile]
+//      [--runs N] (best of N for ours) [--ours-only] (skip avail.cgi)
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     hosts: { type: 'string' }, services: { type: 'string' }, days: { type: 'string' },
     quick: { type: 'boolean', default: false }, cache: { type: 'string' }, profile: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
+    'ours-only': { type: 'boolean', default: false }, runs: { type: 'string', default: '1' },
   },
 });
 const hostsN = Number(args.hosts ?? (args.quick ? 20 : 200));
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
 
   const work = join(tmpdir(), `continuity-bench-run-${process.pid}`);
   mkdirSync(work, { recursive: true });
-  const sla = join(work, 'sla.yaml');
+  const sla = join(data.dir, 'sla.yaml'); // kept beside the logs, so a single run can be repeated by hand
   writeFileSync(sla, slaFor(hosts));
   const reportFile = join(work, 'report.json');
   const results: [string, Measured, string][] = [];
@@ -109,13 +111,25 @@ async function main(): Promise<void> {
     '--log-dir', join(data.dir, 'archives'), '--log', join(data.dir, 'nagios.log'),
     '--from', isoDay(FROM), '--to', isoDay(TO), '--format', 'json', '--out', reportFile,
   ];
-  say('running continuity availability (all subjects, every month) …');
-  const ours = await measure(node, ourArgv);
-  if (ours.exit !== 0 && ours.exit !== 1) throw new Error(`continuity availability failed (exit ${ours.exit}):\n${ours.stderr}`);
-  results.push(['continuity availability (whole report)', ours, `${hosts.length * (servicesN + 1)} subjects × ${Math.round(days / 30.4)} months`]);
+  // both sides start with the logs in the page cache (the first reader would otherwise pay the disk for everyone)
+  // the first run after a source change bundles the sources (bin/continuity.mjs): not part of a report
+  await measure(node, [join(ROOT, 'bin/continuity.mjs'), '--version']);
+  say('reading the logs once (page cache warm for every run) …');
+  await measure('/bin/sh', ['-c', `cat ${join(data.dir, 'archives')}/* ${join(data.dir, 'nagios.log')} > /dev/null`]);
+  const runs = Math.max(1, Number(args.runs));
+  let ours: Measured | undefined;
+  for (let i = 1; i <= runs; i++) {
+    say(`running continuity availability (all subjects, every month)${runs > 1 ? ` ${i}/${runs}` : ''} …`);
+    const m = await measure(node, ourArgv);
+    if (m.exit !== 0 && m.exit !== 1) throw new Error(`continuity availability failed (exit ${m.exit}):\n${m.stderr}`);
+    if (runs > 1) say(`  ${m.wall.toFixed(2)} s wall, ${m.cpu.toFixed(2)} CPU s, ${m.rssMB.toFixed(0)} MB peak RSS, load ${os.loadavg()[0].toFixed(1)}`);
+    if (!ours || m.wall < ours.wall) ours = m; // the best of N: the least disturbed by the rest of the machine
+  }
+  if (!ours) throw new Error('no run');
+  results.push([`continuity availability (whole report)${runs > 1 ? `, best of ${runs}` : ''}`, ours, `${hosts.length * (servicesN + 1)} subjects × ${Math.round(days / 30.4)} months`]);
 
   // avail.cgi on the same files
-  const haveCgi = needAvailCgi();
+  const haveCgi = !args['ours-only'] && needAvailCgi();
   let agree = '';
   if (haveCgi) {
     const cgi = AvailCgi.setup({ hosts, log: join(data.dir, 'nagios.log'), archiveDir: join(data.dir, 'archives'), timeperiods: [WORKHOURS] });
@@ -176,7 +190,7 @@ async function main(): Promise<void> {
   say(`targets: peak RSS < 200 MB: ${ours.rssMB < 200 ? 'met' : 'MISSED'} (${ours.rssMB.toFixed(0)} MB); ≥ 100 MB/s: ${mb / ours.wall >= 100 ? 'met' : 'MISSED'} (${(mb / ours.wall).toFixed(0)} MB/s wall, ${(mb / ours.cpu).toFixed(0)} MB per CPU-second)${cgiRuns.length ? `; faster than avail.cgi: ${ours.wall < cgiWall ? 'met' : 'MISSED'} by wall, ${ours.cpu < cgiCpu ? 'met' : 'MISSED'} by CPU` : ''}`);
   if (agree) say(agree);
   say(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (MB/s and lines/s are per wall second; CPU s shows the work when the machine is shared)`);
-  if (!haveCgi) say('avail.cgi not installed (apt-get install -y nagios4-cgi nagios4-core): only our figures');
+  if (!haveCgi && !args['ours-only']) say('avail.cgi not installed (apt-get install -y nagios4-cgi nagios4-core): only our figures');
   if (args.profile) {
     const prof = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f));
     const kept = join(tmpdir(), 'continuity-bench-availability.cpuprofile');
