@@ -65,7 +65,7 @@ export function parseListing(out: string, withCtime = false): TreeEntry[] {
     entries.push({
       path: p.startsWith('./') ? p.slice(2) : p,
       type,
-      size: type === 'dir' ? 0 : Number(size),
+      size: type === 'file' ? Number(size) : 0,
       uid: Number(uid),
       gid: Number(gid),
       mode: parseInt(mode, 8),
@@ -88,8 +88,8 @@ export function parseHashes(out: string): Map<string, string> {
   return hashes;
 }
 
-/** Every entry under `root` on the standby, paths relative to `root`, files with their sha256 (or sha1, as asked). */
-export async function listRestoredTree(standby: Standby, root: string, options: ListOptions = {}): Promise<TreeEntry[]> {
+/** Every entry under `root` on the standby (or under `paths` in it), paths relative to `root`, files with their sha256 (or sha1, as asked). */
+export async function listTree(standby: Standby, root: string, options: ListOptions = {}): Promise<TreeEntry[]> {
   const run = async (what: string, command: string, input?: string) => {
     const r = await standby.exec(command, { signal: options.signal, timeoutMs: options.timeoutMs, ...(input !== undefined ? { input } : {}) });
     if (r.timedOut) throw new StepFailed(`${what} on ${standby.description} timed out`, { command: what, exitCode: r.exitCode, stderr: r.stderr });
@@ -114,3 +114,6 @@ export async function listRestoredTree(standby: Standby, root: string, options: 
     throw new StepFailed(`hashing ${root} on ${standby.description}: ${unhashed.length} file(s) could not be hashed, e.g. ${unhashed.slice(0, 3).join(', ')}`);
   return entries;
 }
+
+/** What a restore put under `root`: the tree as `listTree` reads it. */
+export const listRestoredTree = listTree;

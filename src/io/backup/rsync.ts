@@ -1,7 +1,8 @@
 // An rsync mirror: one snapshot (the mirror as it is now), restored with rsync keeping numeric owners, ACLs, xattrs.
 import { StepFailed } from '../../core/errors.ts';
 import { shq } from '../standby/types.ts';
-import { cleanPaths, isRemote, parseSum, requirePaths, runHelper, sumCommand } from './manifest-helper.ts';
+import { cleanPaths, isRemote, parseSum, requirePaths, sumCommand } from './manifest-helper.ts';
+import { listTree } from '../restored-tree.ts';
 import { parseVersion, runTool } from './tool-run.ts';
 import type { BackupAdapter, FileEntry } from './types.ts';
 
@@ -99,12 +100,13 @@ export const rsyncAdapter: BackupAdapter = {
   async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
     if (isRemote(source.repository))
       throw new StepFailed(`rsync: reading ${source.repository}'s manifest needs the mirror mounted on the standby, not reached over SSH`);
-    const entries = await runHelper(standby, {
-      tool: TOOL,
-      repository: source.repository,
-      mode: 'walk',
-      args: ['--root', source.repository, '--paths', JSON.stringify(source.paths), '--skip', SNAPSHOT_MARKER],
-    });
+    // the mirror listed and hashed exactly as the restored side is (find, then forked sha256 workers on every core)
+    let entries: FileEntry[];
+    try {
+      entries = await listTree(standby, source.repository, { paths: cleanPaths(source.paths), prune: [SNAPSHOT_MARKER] });
+    } catch (err) {
+      throw new StepFailed(`rsync: could not read the snapshot in ${source.repository}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
     yield* entries;
   },

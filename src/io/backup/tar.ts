@@ -75,13 +75,11 @@ async function memberPrefix(standby: Standby, archive: string, c: Compression, t
 
 function helperArgs(source: BackupSource, archive: string, hash: boolean) {
   const c = compressionFor(archive);
-  return {
-    tool: TOOL,
-    repository: archive,
-    mode: 'tar' as const,
-    args: ['--paths', JSON.stringify(source.paths), ...(hash ? [] : ['--no-hash'])],
-    producer: [...c.cat, archive],
-  };
+  const args = ['--paths', JSON.stringify(source.paths), ...(hash ? [] : ['--no-hash'])];
+  // .tar read directly, .tar.gz inflated by the helper's own zlib (twice as fast as `gzip -dc`, beside the parsing);
+  // other compressions through their tool
+  const own = c.cat[0] === 'cat' ? ['--file', archive] : c.cat[0] === 'gzip' ? ['--file', archive, '--gunzip'] : undefined;
+  return { tool: TOOL, repository: archive, mode: 'tar' as const, ...(own ? { args: [...args, ...own] } : { args, producer: [...c.cat, archive] }) };
 }
 
 /** gzip's ISIZE is the uncompressed length modulo 4 GiB: trusted only below that. */
