@@ -63,7 +63,7 @@ type Report = import('../core/report-model.ts').AvailabilityReport;
 /** A renderer: the whole text, and optionally the same text in pieces (written as they come). */
 interface Renderer {
   render: (report: Report) => string;
-  pieces?: (report: Report, services: Iterable<Report['services'][number]>) => Iterable<string>;
+  pieces?: (report: Report, services: Iterable<Report['services'][number]>) => Iterable<import('../io/write-chunks-atomic.ts').Piece>;
 }
 
 /** The renderer module for a format; a missing one is a clear "could not run". */

@@ -6,8 +6,29 @@ import { ConfigError, ContinuityError } from '../core/errors.ts';
 
 const FLUSH_AT = 4 << 20;
 
+/**
+ * A piece that is part of a longer string: `text` from `start` to `end`, where what is cut off at
+ * either end is ASCII. Written without making the substring (on this machine the fresh memory
+ * of copying a 30 MB report into substrings costs more than encoding it). join() and String()
+ * give the substring, so a list of pieces still joins to the text.
+ */
+export class TextSlice {
+  constructor(
+    readonly text: string,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  toString(): string {
+    return this.text.slice(this.start, this.end);
+  }
+}
+
+/** A report piece: a string, or a slice of one. */
+export type Piece = string | TextSlice;
+
 /** Write the pieces to `file` through a temporary file in the same directory and a rename. */
-export function writeChunksAtomic(file: string, pieces: Iterable<string>): void {
+export function writeChunksAtomic(file: string, pieces: Iterable<Piece>): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | null = null;
   try {
@@ -31,7 +52,7 @@ export function writeChunksAtomic(file: string, pieces: Iterable<string>): void 
  * are encoded into one reused buffer: no joined string and no fresh buffer per write (on this
  * machine fresh memory is the slow part of writing a 30 MB report).
  */
-export function writeChunks(fd: number, pieces: Iterable<string>): void {
+export function writeChunks(fd: number, pieces: Iterable<Piece>): void {
   const out = Buffer.allocUnsafe(FLUSH_AT);
   let used = 0;
   const writeAll = (buf: Buffer, length: number) => {
@@ -49,18 +70,26 @@ export function writeChunks(fd: number, pieces: Iterable<string>): void {
     writeAll(out, used);
     used = 0;
   };
-  for (const p of pieces) {
+  for (const piece of pieces) {
+    const text = typeof piece === 'string' ? piece : piece.text;
     // a UTF-8 character is at most 3 bytes for each UTF-16 unit
-    if (p.length * 3 > FLUSH_AT - used) {
+    if (text.length * 3 > FLUSH_AT - used) {
       if (used) flush();
-      if (p.length * 3 > FLUSH_AT) {
+      if (text.length * 3 > FLUSH_AT) {
         // a big piece goes out as it is
-        const big = Buffer.from(p, 'utf8');
+        const big = Buffer.from(String(piece), 'utf8');
         writeAll(big, big.length);
         continue;
       }
     }
-    used += out.write(p, used, 'utf8');
+    const n = out.write(text, used, 'utf8');
+    if (typeof piece === 'string') used += n;
+    else {
+      // the cut-off ends are ASCII: as many bytes as characters
+      const cut = piece.start + (text.length - piece.end);
+      out.copyWithin(used, used + piece.start, used + n - (text.length - piece.end));
+      used += n - cut;
+    }
   }
   if (used) flush();
 }

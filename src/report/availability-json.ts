@@ -1,6 +1,7 @@
 // The availability report as JSON: the contract of issue 2, pretty-printed. `pieces` yields the
 // same text service by service, so a big report is written without one giant string.
 import type { AvailabilityReport } from '../core/report-model.ts';
+import { TextSlice, type Piece } from '../io/write-chunks-atomic.ts';
 
 /** Render the report as JSON text (one trailing newline). */
 export function render(report: AvailabilityReport): string {
@@ -19,7 +20,7 @@ const BATCH = 16;
  * services may come from an iterable computed as it goes (app/availability-report.ts
  * streamAvailabilityReport); fields after `services` are read once it is done.
  */
-export function* pieces(report: AvailabilityReport, services: Iterable<AvailabilityReport['services'][number]> = report.services): Generator<string> {
+export function* pieces(report: AvailabilityReport, services: Iterable<AvailabilityReport['services'][number]> = report.services): Generator<Piece> {
   const fields = report as unknown as Record<string, unknown>;
   let first = true;
   for (const key of Object.keys(report)) {
@@ -34,18 +35,24 @@ export function* pieces(report: AvailabilityReport, services: Iterable<Availabil
     let any = false;
     const flush = () => {
       // [[a, b]] pretty-printed puts a and b at exactly the indentation of the services
-      // array's items; strip the outer brackets (natively indented: no re-indenting pass)
+      // array's items; the outer brackets are cut off (natively indented: no re-indenting pass)
       const text = JSON.stringify([batch], null, 2);
-      const piece = `${any ? ',' : `${head}[`}${text.slice('[\n  ['.length, text.length - '\n  ]\n]'.length)}`;
-      any = true;
       batch = [];
-      return piece;
+      return new TextSlice(text, '[\n  ['.length, text.length - '\n  ]\n]'.length);
     };
     for (const s of services) {
       batch.push(s);
-      if (batch.length === BATCH) yield flush();
+      if (batch.length === BATCH) {
+        yield any ? ',' : `${head}[`;
+        any = true;
+        yield flush();
+      }
     }
-    if (batch.length) yield flush();
+    if (batch.length) {
+      yield any ? ',' : `${head}[`;
+      any = true;
+      yield flush();
+    }
     yield any ? '\n  ]' : `${head}[]`;
   }
   yield first ? '{}\n' : '\n}\n';
