@@ -393,10 +393,19 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         // reading the snapshot found it damaged (a truncated archive, a bad pack): the drill's finding, like an unreadable snapshot list
         throw new CheckFailed(err instanceof Error ? err.message : String(err));
       }
-      const need = requiredBytes(snapshotBytes, site.standby.marginPercent ?? 10);
+      let need = requiredBytes(snapshotBytes, site.standby.marginPercent ?? 10);
       const r = await exec(`p=${shq(root)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`);
       const avail = Number(r.stdout.trim().split(/\s+/)[3]) * 1024;
       if (r.exitCode !== 0 || !Number.isFinite(avail)) return { passed: false, couldNotRun: true, detail: `cannot read free space at ${root}: ${r.stderr.trim()}` };
+      if (avail < need && adapter.snapshotBytesExact) {
+        // the cheap answer was an upper bound and does not fit: the exact size decides
+        try {
+          snapshotBytes = await adapter.snapshotBytesExact(standby!, source, snapshot!);
+        } catch (err) {
+          throw new CheckFailed(err instanceof Error ? err.message : String(err));
+        }
+        need = requiredBytes(snapshotBytes, site.standby.marginPercent ?? 10);
+      }
       return avail >= need
         ? { passed: true, detail: `${formatBytes(avail)} free ≥ ${formatBytes(need)} needed (${formatBytes(snapshotBytes)} + ${site.standby.marginPercent ?? 10} %)` }
         : { passed: false, detail: `only ${formatBytes(avail)} free at ${root}, the restore needs ${formatBytes(need)} (${formatBytes(snapshotBytes)} + ${site.standby.marginPercent ?? 10} %)` };

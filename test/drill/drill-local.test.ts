@@ -194,6 +194,33 @@ describe.each(present.filter((t) => t !== 'tar'))('verification catches a change
   });
 });
 
+describe('the free-space gate with an upper bound', () => {
+  // the real tar adapter, its cheap answer replaced by a bound no disk has room for
+  const bounded = (exact: (real: BackupAdapter) => BackupAdapter['snapshotBytesExact']): BackupAdapter => {
+    const real = adapterFor('tar');
+    return { ...real, snapshotBytes: async () => 2 ** 60, snapshotBytesExact: exact(real) };
+  };
+  it('a bound that does not fit is not a failure: the exact size decides, and the drill passes', async () => {
+    needTool('tar');
+    const { file, dir } = site('tar', 'bound-exact');
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals'), adapter: bounded((real) => real.snapshotBytesExact) });
+    const gate = r.journal.phases[0].checks!.find((c) => c.name === 'free space')!;
+    expect(gate.passed, gate.detail).toBe(true);
+    expect(gate.detail).not.toMatch(/EiB|PiB/);
+    expect(r.exitCode).toBe(0);
+  });
+  it('when the exact size does not fit either, the gate fails naming both sizes', async () => {
+    needTool('tar');
+    const { file, dir } = site('tar', 'bound-too-big');
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals'), adapter: bounded(() => async () => 2 ** 59) });
+    const gate = r.journal.phases[0].checks!.find((c) => c.name === 'free space')!;
+    expect(gate.passed).toBe(false);
+    expect(gate.detail).toMatch(/only .* free .* needs/);
+    expect(r.journal.phases.map((p) => p.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped', 'passed']);
+    expect(r.exitCode).toBe(1);
+  });
+});
+
 describe('the journal', () => {
   it('is on disk, complete JSON, after every phase, and never half-written while the drill runs', async () => {
     needTool('tar');

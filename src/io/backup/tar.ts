@@ -160,6 +160,11 @@ export const tarAdapter: BackupAdapter = {
     return totalBytes(await runHelper(standby, helperArgs(source, archive, false)));
   },
 
+  async snapshotBytesExact(standby, source, snapshot) {
+    checkLocal(source);
+    return totalBytes(await runHelper(standby, helperArgs(source, archiveOf(source, snapshot), false)));
+  },
+
   async restore(standby, source, snapshot, target, options) {
     checkLocal(source);
     const archive = archiveOf(source, snapshot);

@@ -47,8 +47,10 @@ export interface BackupAdapter {
   version(standby: Standby): Promise<string>;
   /** snapshots, oldest first */
   listSnapshots(standby: Standby, source: BackupSource): Promise<Snapshot[]>;
-  /** bytes the chosen paths occupy in the snapshot (for the free-space gate) */
+  /** bytes the chosen paths occupy in the snapshot (for the free-space gate): exact, or a cheap upper bound when `snapshotBytesExact` exists */
   snapshotBytes(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<number>;
+  /** the exact bytes, asked for only when the upper bound does not fit (a gate never fails on a bound alone) */
+  snapshotBytesExact?(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<number>;
   /** restore the chosen paths of a snapshot under `target` on the standby, keeping owners and modes */
   restore(
     standby: Standby,
