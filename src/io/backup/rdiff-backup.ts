@@ -1,7 +1,7 @@
 // rdiff-backup repositories (and the layout Debian Edu's slbackup writes: /skole/backup/<host>/skole/tjener/home0, etc).
 import { parse as parseYaml } from 'yaml';
 import { StepFailed } from '../../core/errors.ts';
-import { shq } from '../standby/types.ts';
+import { shq, type Standby } from '../standby/types.ts';
 import { cleanPaths, helperCommand, isRemote, requirePaths, runHelper, totalBytes } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
 import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
@@ -45,6 +45,26 @@ function localOnly(source: BackupSource, what: string): void {
     throw new StepFailed(`rdiff-backup: ${what} of ${source.repository} needs the repository mounted on the standby, not reached over SSH`);
 }
 
+/** Metadata records already read in this process (an increment never changes), by standby, repository, increment and paths. */
+const records = new Map<string, Promise<FileEntry[]>>();
+
+/** An increment's entries as rdiff-backup recorded them (owners, modes, sizes, SHA-1 digests), read once per drill. */
+function recorded(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<FileEntry[]> {
+  const key = `${standby.description}\0${source.repository}\0${snapshot.id}\0${JSON.stringify(cleanPaths(source.paths))}`;
+  let p = records.get(key);
+  if (!p) {
+    p = runHelper(standby, {
+      tool: TOOL,
+      repository: source.repository,
+      mode: 'rdiff-meta',
+      args: ['--metadata', `${source.repository}/rdiff-backup-data`, '--at', snapshot.id, '--paths', JSON.stringify(source.paths)],
+    });
+    records.set(key, p);
+    p.catch(() => records.delete(key)); // a failed read is not remembered
+  }
+  return p;
+}
+
 /** The rdiff-backup adapter: increments by `list increments`, restores as root with numeric ids. */
 export const rdiffBackupAdapter: BackupAdapter = {
   tool: TOOL,
@@ -79,14 +99,8 @@ export const rdiffBackupAdapter: BackupAdapter = {
 
   async snapshotBytes(standby, source, snapshot) {
     localOnly(source, 'measuring a snapshot');
-    // from the metadata alone: no restore needed, any increment
-    const entries = await runHelper(standby, {
-      tool: TOOL,
-      repository: source.repository,
-      mode: 'rdiff-sizes',
-      args: ['--metadata', `${source.repository}/rdiff-backup-data`, '--at', snapshot.id, '--paths', JSON.stringify(source.paths)],
-    });
-    return totalBytes(entries);
+    // from the metadata alone: no restore needed, any increment; kept for verification, which reads the same records
+    return totalBytes(await recorded(standby, source, snapshot));
   },
 
   async restore(standby, source, snapshot, target, options) {
@@ -120,15 +134,10 @@ export const rdiffBackupAdapter: BackupAdapter = {
     // what rdiff-backup recorded when it made the backup: owners, modes and every regular file's SHA-1 digest, so
     // the restored files are checked against the backup as it was made, without reading the mirror's data at all
     // (a file damaged on the backup disk since comes back damaged and fails against its recorded digest)
-    const recorded = await runHelper(standby, {
-      tool: TOOL,
-      repository: source.repository,
-      mode: 'rdiff-meta',
-      args: [...meta, '--paths', JSON.stringify(source.paths)],
-    });
-    if (recorded.every((e) => e.type !== 'file' || e.sha1)) {
-      requirePaths(TOOL, source.repository, snapshot.id, recorded, source.paths);
-      yield* recorded;
+    const records = await recorded(standby, source, snapshot);
+    if (records.every((e) => e.type !== 'file' || e.sha1)) {
+      requirePaths(TOOL, source.repository, snapshot.id, records, source.paths);
+      yield* records;
       return;
     }
     // a file recorded without a digest (not written by rdiff-backup 2): read the data, as below
