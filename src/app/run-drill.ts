@@ -478,7 +478,9 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         const exact = journal.restore ? { ...journal.restore, files: summary.files, bytes: summary.bytes, ...projectRestore(summary.bytes, journal.restore.seconds, site.backup.dataBytes) } : undefined;
         if (exact && exact.projectedSeconds !== undefined) exact.projectedWithinRto = exact.projectedSeconds <= rtoSeconds;
         journal = note(journal, { verification: summary, ...(exact ? { restore: exact } : {}) });
-        const bad = summary.mismatches + summary.missing + summary.extra + summary.permissionMismatches + summary.exposedHomes;
+        // a file whose content nobody checked is not "verified": it fails the phase too (never a silent downgrade)
+        const unchecked = summary.contentUnchecked ?? 0;
+        const bad = summary.mismatches + summary.missing + summary.extra + summary.permissionMismatches + summary.exposedHomes + unchecked;
         const head = `${summary.files} files, ${formatBytes(summary.bytes)}`;
         if (!bad)
           return `${head}: every file matches the snapshot (content, owner, group, mode)${contentVerified ? `; content read back by ${contentVerified.by} and unchanged since` : ''}`;
@@ -488,6 +490,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           summary.extra && `${summary.extra} extra`,
           summary.permissionMismatches && `${summary.permissionMismatches} with wrong owner/group/mode`,
           summary.exposedHomes && `${summary.exposedHomes} home director${summary.exposedHomes === 1 ? 'y' : 'ies'} exposed to other users`,
+          unchecked && `${unchecked} whose content could not be checked (no digest on one side)`,
         ].filter(Boolean);
         const first = summary.problems.slice(0, 3).map((p) => `${p.path} (${p.kind}${p.expected !== undefined ? `: expected ${p.expected}` : ''}${p.found !== undefined ? `, found ${p.found}` : ''})`);
         throw new Error(`${head}: ${parts.join(', ')}; ${first.join('; ')}${summary.problems.length > 3 ? '; …' : ''}`);

@@ -46,13 +46,21 @@ export function listCommand(root: string, options: Pick<ListOptions, 'paths' | '
 }
 
 /**
- * Shell command hashing the NUL-separated relative paths on its stdin under `root`, printing `<hex>  path`
- * NUL-terminated (the format of `sha256sum -z`). The names are dealt round-robin to one forked worker per core
- * (or `parallel`); each worker's records are written whole once all are done, so records never tear.
- * python3's hashlib (OpenSSL) uses the CPU's SHA extensions, which coreutils' sha256sum does not.
+ * Shell command hashing every regular file under `root` (or under `paths` in it; `prune`: top-level names left out),
+ * printing `<hex>  ./path` NUL-terminated (the format of `sha256sum -z`). `find` hands the names to the helper's
+ * `hash`, which deals them round-robin to one forked worker per core (or `parallel`); each worker's records are
+ * written whole once all are done, so records never tear. python3's hashlib (OpenSSL) uses the CPU's SHA
+ * extensions, which coreutils' sha256sum does not. Runs beside the listing, not after it.
  */
-export function hashCommand(root: string, parallel?: number, digest: Digest = 'sha256'): string {
-  return helperCommand({ mode: 'hash', args: ['--root', root, '--digest', digest, ...(parallel ? ['--workers', String(parallel)] : [])] });
+export function hashCommand(root: string, options: Pick<ListOptions, 'paths' | 'prune' | 'parallel' | 'digest'> = {}): string {
+  const paths = (options.paths ?? []).map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean);
+  const prune = paths.length ? '' : (options.prune ?? []).map((n) => `-path ${shq(`./${n}`)} -prune -o `).join('');
+  const from = paths.length ? paths.map((p) => shq(`./${p}`)).join(' ') : '. -mindepth 1';
+  const helper = helperCommand({
+    mode: 'hash',
+    args: ['--root', '.', '--digest', options.digest ?? 'sha256', ...(options.parallel ? ['--workers', String(options.parallel)] : [])],
+  });
+  return `cd ${shq(root)} && find ${from} ${prune}-type f -print0 | { ${helper}; }`;
 }
 
 /** Parse the output of `listCommand`. */
@@ -101,15 +109,25 @@ export async function listTree(standby: Standby, root: string, options: ListOpti
       });
     return r.stdout;
   };
-  // list first (fast, metadata only), then hash with batches sized from the file count
-  const entries = parseListing(await run(`listing ${root}`, listCommand(root, options)), options.ctime);
+  // the listing (metadata) and the hashing (content) run side by side, each with its own `find`
+  const hashing = options.hash !== false;
+  const [l, h] = await Promise.allSettled([
+    run(`listing ${root}`, listCommand(root, options)),
+    hashing ? run(`hashing ${root}`, hashCommand(root, options)) : Promise.resolve(''),
+  ]);
+  // the listing's failure first (a missing root fails both; the listing names it best)
+  if (l.status === 'rejected') throw l.reason;
+  if (h.status === 'rejected') throw h.reason;
+  const listed = l.value;
+  const hashed = h.value;
+  const entries = parseListing(listed, options.ctime);
   const files = entries.filter((e) => e.type === 'file').map((e) => e.path);
-  const hashes = files.length && options.hash !== false
-    ? parseHashes(await run(`hashing ${root}`, hashCommand(root, options.parallel, options.digest), `${files.join('\0')}\0`))
-    : new Map<string, string>();
+  const hashes = new Map<string, string>();
+  for (const [p, h] of parseHashes(hashed)) hashes.set(p.startsWith('./') ? p.slice(2) : p, h);
   const key = options.digest ?? 'sha256';
-  if (options.hash !== false) for (const e of entries) if (e.type === 'file') e[key] = hashes.get(e.path);
-  const unhashed = options.hash === false ? [] : files.filter((f) => !hashes.has(f));
+  if (hashing) for (const e of entries) if (e.type === 'file') e[key] = hashes.get(e.path);
+  // a file the listing saw and the hashing did not (unreadable, or the two finds disagreed) is never silently skipped
+  const unhashed = hashing ? files.filter((f) => !hashes.has(f)) : [];
   if (unhashed.length)
     throw new StepFailed(`hashing ${root} on ${standby.description}: ${unhashed.length} file(s) could not be hashed, e.g. ${unhashed.slice(0, 3).join(', ')}`);
   return entries;

@@ -194,6 +194,27 @@ describe.each(present.filter((t) => t !== 'tar'))('verification catches a change
   });
 });
 
+describe('content nobody checked is not verified', () => {
+  it('a restic restore whose read-back check is not reported: verify fails, counting the files', async () => {
+    if (!present.includes('restic')) return;
+    const real = adapterFor('restic');
+    const { file, dir } = site('restic', 'unreported-check');
+    const r = await runDrill({
+      siteFile: file,
+      at: AT_V2,
+      journalDir: path.join(dir, 'journals'),
+      adapter: { ...real, restore: async (...a: Parameters<BackupAdapter['restore']>) => void (await real.restore(...a)) },
+    });
+    const verify = r.journal.phases.find((p) => p.name === 'verify')!;
+    expect(verify.status).toBe('failed');
+    expect(verify.detail).toMatch(/content could not be checked/);
+    // every file, and every symlink (restic 0.14's listing gives no targets)
+    const linksAndFiles = [...treeOf(b.expected.v2, CHOSEN).values()].filter((e) => e.type === 'file' || e.type === 'symlink');
+    expect(r.journal.verification!.contentUnchecked).toBe(linksAndFiles.length);
+    expect(r.exitCode).toBe(1);
+  });
+});
+
 describe('the free-space gate with an upper bound', () => {
   // the real tar adapter, its cheap answer replaced by a bound no disk has room for
   const bounded = (exact: (real: BackupAdapter) => BackupAdapter['snapshotBytesExact']): BackupAdapter => {

@@ -44,6 +44,34 @@ describe('listRestoredTree', () => {
     if (process.getuid?.() === 0) expect(byPath.get('etc/hosts')).toMatchObject({ uid: 1234, gid: 42, mode: 0o644 });
   });
 
+  it('hashes with sha1 when asked (the digest rdiff-backup records), lists only chosen paths, leaves out pruned names', async () => {
+    const root = path.join(dir, 'sha1');
+    fs.mkdirSync(path.join(root, 'a/b'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'c'));
+    fs.writeFileSync(path.join(root, 'a/b/x.txt'), 'x'.repeat(3 << 20)); // more than one read
+    fs.writeFileSync(path.join(root, 'c/y.txt'), 'y');
+    fs.writeFileSync(path.join(root, '.marker'), '');
+    const sha1 = (p: string) => createHash('sha1').update(fs.readFileSync(path.join(root, p))).digest('hex');
+    const standby = new LocalStandby(dir);
+    const chosen = await listRestoredTree(standby, root, { digest: 'sha1', paths: ['a'] });
+    expect(chosen.map((e) => e.path).sort()).toEqual(['a', 'a/b', 'a/b/x.txt']);
+    expect(chosen.find((e) => e.path === 'a/b/x.txt')).toMatchObject({ type: 'file', size: 3 << 20, sha1: sha1('a/b/x.txt') });
+    expect(chosen.find((e) => e.path === 'a/b/x.txt')!.sha256).toBeUndefined();
+    const pruned = await listRestoredTree(standby, root, { prune: ['.marker'], ctime: true });
+    expect(pruned.map((e) => e.path).sort()).toEqual(['a', 'a/b', 'a/b/x.txt', 'c', 'c/y.txt']);
+    const st = fs.statSync(path.join(root, 'c/y.txt'));
+    expect(Math.abs(pruned.find((e) => e.path === 'c/y.txt')!.ctime! - st.ctimeMs / 1000)).toBeLessThan(0.001);
+    await expect(listRestoredTree(standby, root, { paths: ['nope'] })).rejects.toThrow(/nope: not there/);
+  });
+
+  it('a file that cannot be read fails the listing, naming it (never skipped)', async () => {
+    if (process.getuid?.() === 0) return; // root reads everything
+    const root = path.join(dir, 'unreadable');
+    fs.mkdirSync(root);
+    fs.writeFileSync(path.join(root, 'secret'), 's', { mode: 0o000 });
+    await expect(listRestoredTree(new LocalStandby(dir), root)).rejects.toThrow(/secret/);
+  });
+
   it('fails clearly when the restore root is not there', async () => {
     await expect(listRestoredTree(new LocalStandby(dir), path.join(dir, 'nope'))).rejects.toThrow(/listing .*nope.* failed/);
   });

@@ -640,6 +640,8 @@ def run_walk(opts):
 def digest_names(names, algos, w):
     """Hash each of `names` (bytes, relative to the current folder) with every digest in `algos`, writing one
     record per file to fd `w`: the hex digests, each followed by a space, then the name and a NUL."""
+    if len(algos) == 1:
+        return digest_names_one(names, getattr(hashlib, algos[0]), w)
     failed = 0
     buf = []
     news = [getattr(hashlib, a) for a in algos]
@@ -667,6 +669,41 @@ def digest_names(names, algos, w):
         if len(buf) >= 512:
             write_all(w, b"".join(buf))
             buf = []
+    write_all(w, b"".join(buf))
+    return failed
+
+
+def digest_names_one(names, new, w):
+    """digest_names with one digest: the common case, its loop kept lean (100 000 small files spend more time in
+    this loop and in open/read/close than in the hashing itself)."""
+    failed = 0
+    buf = []
+    append = buf.append
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    read, close, openf = os.read, os.close, os.open
+    for name in names:
+        try:
+            fd = openf(name, flags)
+        except OSError as ex:
+            sys.stderr.write("%s: %s\n" % (name.decode("utf-8", "replace"), ex.strerror))
+            failed = 1
+            continue
+        try:
+            b = read(fd, CHUNK)
+            h = new(b)
+            while len(b) == CHUNK:
+                b = read(fd, CHUNK)
+                h.update(b)
+        except OSError as ex:
+            sys.stderr.write("%s: %s\n" % (name.decode("utf-8", "replace"), ex.strerror))
+            failed = 1
+            continue
+        finally:
+            close(fd)
+        append(b"%s %s\0" % (h.hexdigest().encode(), name))
+        if len(buf) >= 1024:
+            write_all(w, b"".join(buf))
+            del buf[:]
     write_all(w, b"".join(buf))
     return failed
 
