@@ -1,4 +1,4 @@
-// Benchmark: the drill's verification listing (find + parallel sha256sum on the standby) against
+// Benchmark: the drill's verification listing (find + forked python3/OpenSSL hashing workers on the standby) against
 // plain `sha256sum` over the same files. Prints figures; run with `npx tsx bench/restored-tree.ts [pupils]`.
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,7 +32,7 @@ try {
   const best = (a: number[]) => Math.min(...a);
   console.log(`tree: ${school.files} files, ${(school.bytes / 2 ** 20).toFixed(1)} MiB, ${entries} entries; ${os.cpus().length} cores; best of ${runs}`);
   console.log(`plain sha256sum (one process):        ${best(plain).toFixed(2)} s`);
-  console.log(`listRestoredTree (find + ${os.cpus().length}x sha256sum): ${best(ours).toFixed(2)} s  (${(best(plain) / best(ours)).toFixed(2)}x)`);
+  console.log(`listRestoredTree (find + ${os.cpus().length} hashing workers): ${best(ours).toFixed(2)} s  (${(best(plain) / best(ours)).toFixed(2)}x)`);
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
