@@ -1,5 +1,6 @@
 // restic snapshots restored by the real restic (--no-lock) on the local standby, from a read-only view of the repository.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.ts';
@@ -68,4 +69,50 @@ describe('restic adapter: bad password and damaged repository', () => {
       expect((err as Error).message).not.toContain(PASSWORD);
     }
   });
+});
+
+describe('restic adapter: snapshots made with relative paths', () => {
+  // `restic backup skole` run in /srv stores the tree as /skole, `restic backup .` run in /srv/skole stores the
+  // folder's content at the top, `restic backup ../srv/skole` stores /srv/skole; `paths` says /srv/skole each time.
+  let dir: string;
+  let src: string;
+  let repo: string;
+  const env = { RESTIC_PASSWORD: PASSWORD, RESTIC_CACHE_DIR: '' };
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-restic-rel-'));
+    src = path.join(dir, 'srv', 'skole');
+    fs.mkdirSync(path.join(src, 'tjener', 'home0', 'elev1'), { recursive: true });
+    fs.mkdirSync(path.join(src, 'etc'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'tjener', 'home0', 'elev1', 'stil.txt'), 'min stil\n', { mode: 0o600 });
+    fs.writeFileSync(path.join(src, 'etc', 'hosts'), '127.0.0.1 localhost\n');
+    fs.chmodSync(path.join(src, 'tjener', 'home0', 'elev1'), 0o700);
+    repo = path.join(dir, 'repo');
+    env.RESTIC_CACHE_DIR = path.join(dir, 'cache');
+    run('restic', ['init', '-q', '-r', repo], { env: { ...process.env, ...env } });
+    const backup = (cwd: string, what: string, time: string) =>
+      run('restic', ['-r', repo, 'backup', '-q', '--time', time, what], { cwd, env: { ...process.env, ...env } });
+    backup(path.join(dir, 'srv'), 'skole', '2026-11-20 02:00:00');
+    backup(src, '.', '2026-11-21 02:00:00');
+    backup(path.join(dir, 'srv'), '../srv/skole', '2026-11-22 02:00:00');
+    backup(dir, src, '2026-11-23 02:00:00'); // absolute
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('restores, sizes and lists the chosen paths of each, wherever the tree keeps them', async () => {
+    const standby = new LocalStandby(dir);
+    const source = { tool: 'restic' as const, repository: repo, paths: ['tjener/home0', 'etc'], password: PASSWORD };
+    const snapshots = await resticAdapter.listSnapshots(standby, source);
+    expect(snapshots).toHaveLength(4);
+    for (const [i, snapshot] of snapshots.entries()) {
+      expect(await resticAdapter.snapshotBytes(standby, source, snapshot)).toBe('min stil\n'.length + '127.0.0.1 localhost\n'.length);
+      const target = path.join(dir, `out-${i}`);
+      await resticAdapter.restore(standby, source, snapshot, target, {});
+      expect(fs.readFileSync(path.join(target, 'tjener/home0/elev1/stil.txt'), 'utf8')).toBe('min stil\n');
+      expect(fs.statSync(path.join(target, 'tjener/home0/elev1')).mode & 0o777).toBe(0o700);
+      expect(fs.readdirSync(target).sort()).toEqual(['etc', 'tjener']);
+      const listed: string[] = [];
+      for await (const e of resticAdapter.manifest(standby, source, snapshot)) listed.push(`${e.type} ${e.path}`);
+      expect(listed.sort()).toEqual(['dir etc', 'dir tjener/home0', 'dir tjener/home0/elev1', 'file etc/hosts', 'file tjener/home0/elev1/stil.txt']);
+    }
+  }, 120_000);
 });

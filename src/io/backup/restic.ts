@@ -61,8 +61,8 @@ export function goModeToUnix(mode: number): number {
   return m;
 }
 
-/** The folder a snapshot was taken of: its one path, or `/` when it holds several. */
-async function rootOf(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<string> {
+/** The folder a snapshot was taken of, as its `paths` say: its one path, or `/` when it holds several. */
+async function claimedRoot(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<string> {
   const key = rootKey(standby, source, snapshot.id);
   const known = roots.get(key);
   if (known !== undefined) return known;
@@ -73,6 +73,41 @@ async function rootOf(standby: Standby, source: BackupSource, snapshot: Snapshot
 
 /** Snapshot roots already read (a snapshot never changes): preflight, restore and verify each need it. */
 const roots = new Map<string, string>();
+
+/** Where each snapshot's folder is in its tree, once known (see rootOf). */
+const treeRoots = new Map<string, string>();
+
+/**
+ * Where the folder a snapshot was taken of is in the snapshot's tree. An absolute backup (`restic backup
+ * /srv/skole`) keeps it at its path; a relative one keeps only what was named: `restic backup skole` run in /srv
+ * stores /skole, `restic backup ../srv/skole` /srv/skole, `restic backup .` the folder's content at the top, though
+ * `paths` says /srv/skole every time. The listing of the chosen paths finds out for free when the folder is at its
+ * path; else the top of the tree is read (one `restic ls`).
+ */
+async function rootOf(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<string> {
+  const key = rootKey(standby, source, snapshot.id);
+  const known = treeRoots.get(key);
+  if (known !== undefined) return known;
+  const root = await findTreeRoot(standby, source, snapshot, await claimedRoot(standby, source, snapshot));
+  treeRoots.set(key, root);
+  return root;
+}
+
+async function findTreeRoot(standby: Standby, source: BackupSource, snapshot: Snapshot, claimed: string): Promise<string> {
+  if (claimed === '/') return '/';
+  const r = await restic(standby, source, 'list the top folder of', ['ls', '--json', snapshot.id, '/']);
+  const top: string[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (!line) continue;
+    const n = JSON.parse(line) as ResticNode;
+    if (n.struct_type === 'node' && /^\/[^/]+$/.test(n.path)) top.push(n.path.slice(1));
+  }
+  // one folder at the top, named as a part of the claimed path: the backup named the path from that part on;
+  // anything else is the content of the folder itself (`restic backup .`)
+  const parts = claimed.split('/').filter(Boolean);
+  if (top.length === 1) for (let i = 0; i < parts.length; i++) if (parts[i] === top[0]) return `/${parts.slice(i).join('/')}`;
+  return '/';
+}
 
 async function readRoot(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<string> {
   const r = await restic(standby, source, 'read snapshot ' + snapshot.id + ' of', ['snapshots', '--json', snapshot.id]);
@@ -109,7 +144,20 @@ function listing(standby: Standby, source: BackupSource, snapshot: Snapshot): Pr
 }
 
 async function readListing(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<ResticNode[]> {
-  const root = await rootOf(standby, source, snapshot);
+  const key = rootKey(standby, source, snapshot.id);
+  const claimed = await claimedRoot(standby, source, snapshot);
+  let root = treeRoots.get(key) ?? claimed;
+  let out = await listUnder(standby, source, snapshot, root);
+  if (!out.length && !treeRoots.has(key)) {
+    // nothing at the claimed path: a relative backup keeps its folder elsewhere in the tree (see rootOf)
+    const found = await findTreeRoot(standby, source, snapshot, claimed);
+    if (found !== root) out = await listUnder(standby, source, snapshot, (root = found));
+  }
+  treeRoots.set(key, root);
+  return out;
+}
+
+async function listUnder(standby: Standby, source: BackupSource, snapshot: Snapshot, root: string): Promise<ResticNode[]> {
   const paths = cleanPaths(source.paths);
   const dirs = paths.length ? paths.map((p) => under(root, p)) : [root];
   const out: ResticNode[] = [];
