@@ -6,28 +6,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StepFailed } from '../../src/core/errors.ts';
-import type { Site } from '../../src/core/site.ts';
 import { openStandby } from '../../src/io/standby/open.ts';
 import { SshStandby } from '../../src/io/standby/ssh.ts';
 import { HostKeyRejected } from '../../src/io/standby/ssh-failure.ts';
 import type { Standby } from '../../src/io/standby/types.ts';
+import { rejection, siteWith } from '../support/standby-site.ts';
 import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
 import { needImage, needTool } from '../support/tools.ts';
 
 const ready = needTool('ssh') && needTool('ssh-keygen') && needImage('continuity/standby:latest');
 
 let tmp: string;
-
-function siteWith(standby: Site['standby']): Site {
-  return {
-    version: 'continuity/v1',
-    kind: 'site',
-    name: 'test',
-    sla: './sla.yaml',
-    backup: { tool: 'tar', repository: '/nowhere' },
-    standby,
-  };
-}
 
 /** A fresh ed25519 key pair's public line, not the standby's. */
 function otherKey(name: string): string {
@@ -43,15 +32,6 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection, got success');
 }
 
 describe.runIf(ready)('SSH standby (real sshd in a container)', () => {

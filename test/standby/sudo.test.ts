@@ -7,26 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
-import type { Site } from '../../src/core/site.ts';
 import { openStandby } from '../../src/io/standby/open.ts';
 import type { Standby } from '../../src/io/standby/types.ts';
+import { rejection, siteWith } from '../support/standby-site.ts';
 import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
 import { needImage, needTool } from '../support/tools.ts';
 
 const ready = needTool('ssh') && needTool('ssh-keygen') && needImage('continuity/bare:latest');
-
-function siteWith(standby: Site['standby']): Site {
-  return { version: 'continuity/v1', kind: 'site', name: 'test', sla: './sla.yaml', backup: { tool: 'tar', repository: '/nowhere' }, standby };
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection, got success');
-}
 
 describe.runIf(ready)('SSH standby with sudo: true (real sshd and sudo, login user admin)', () => {
   let sb: StartedStandby;
