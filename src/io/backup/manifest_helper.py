@@ -637,6 +637,11 @@ def run_walk(opts):
         emit(e)
 
 
+def unreadable(name, ex):
+    """Name a file that could not be read (on stderr; the caller counts the failure)."""
+    sys.stderr.write("%s: %s\n" % (name.decode("utf-8", "replace"), ex.strerror))
+
+
 def digest_names(names, algos, w):
     """Hash each of `names` (bytes, relative to the current folder) with every digest in `algos`, writing one
     record per file to fd `w`: the hex digests, each followed by a space, then the name and a NUL."""
@@ -649,7 +654,7 @@ def digest_names(names, algos, w):
         try:
             fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except OSError as ex:
-            sys.stderr.write("%s: %s\n" % (name.decode("utf-8", "replace"), ex.strerror))
+            unreadable(name, ex)
             failed = 1
             continue
         try:
@@ -660,7 +665,7 @@ def digest_names(names, algos, w):
                 for h in hs:
                     h.update(b)
         except OSError as ex:
-            sys.stderr.write("%s: %s\n" % (name.decode("utf-8", "replace"), ex.strerror))
+            unreadable(name, ex)
             failed = 1
             continue
         finally:
@@ -685,7 +690,7 @@ def digest_names_one(names, new, w):
         try:
             fd = openf(name, flags)
         except OSError as ex:
-            sys.stderr.write("%s: %s\n" % (name.decode("utf-8", "replace"), ex.strerror))
+            unreadable(name, ex)
             failed = 1
             continue
         try:
@@ -695,7 +700,7 @@ def digest_names_one(names, new, w):
                 b = read(fd, CHUNK)
                 h.update(b)
         except OSError as ex:
-            sys.stderr.write("%s: %s\n" % (name.decode("utf-8", "replace"), ex.strerror))
+            unreadable(name, ex)
             failed = 1
             continue
         finally:
