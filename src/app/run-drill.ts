@@ -422,8 +422,25 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     for (const p of ['restore', 'verify', 'services'] as const) skip(p, why);
   } else {
     let contentVerified: RestoreReport['contentVerified'];
+    // The snapshot's side of verification (what the repository says each file holds) is read while the restore runs,
+    // at the lowest CPU priority, on the CPU the restore leaves idle: on two cores a tar, rsync or borg restore keeps
+    // one busy. It reads only the repository. Awaited in verify (which says how much of it was left); stopped when
+    // the restore fails or the drill is interrupted.
+    const expectedStop = new AbortController();
+    const stopExpected = () => expectedStop.abort(new Error('not needed'));
+    outer?.addEventListener('abort', stopExpected, { once: true });
+    let expectedRead: { entries: Promise<TreeEntry[]>; startedAt: number; endedAt?: number } | undefined;
     restoredOk = await phase('restore', async ({ signal, remainingMs, progress, check }) => {
       const r0 = clock.monotonic();
+      const read = { startedAt: r0, endedAt: undefined as number | undefined, entries: undefined as unknown as Promise<TreeEntry[]> };
+      read.entries = (async () => {
+        const all: TreeEntry[] = [];
+        for await (const e of adapter.manifest(standby!, source, snapshot!, { background: true, signal: expectedStop.signal, timeoutMs: (timeouts.restore + timeouts.verify) * 1000 })) all.push(e);
+        read.endedAt = clock.monotonic();
+        return all;
+      })();
+      read.entries.catch(() => {}); // its failure is verify's to report
+      expectedRead = read;
       const report = await adapter.restore(standby!, source, snapshot!, root, {
         timeoutMs: remainingMs(),
         signal,
@@ -458,20 +475,27 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       }`;
     });
     let verifiedOk = false;
+    if (!restoredOk || interruptedIn) stopExpected();
     if (!restoredOk || interruptedIn) skip('verify', interruptedIn ? 'interrupted' : 'restore failed');
     else
-      verifiedOk = await phase('verify', async ({ signal, remainingMs }) => {
-        const collect = async () => {
-          const all: TreeEntry[] = [];
-          for await (const e of adapter.manifest(standby!, source, snapshot!)) all.push(e);
-          return all;
-        };
+      verifiedOk = await phase('verify', async ({ signal, remainingMs, check }) => {
+        const v0 = clock.monotonic();
+        signal.addEventListener('abort', stopExpected, { once: true });
         // the restored side is hashed unless the tool already read every file back against the snapshot (then only
         // the files' ctimes are read: anything written after that check is reported)
         const [expected, restored] = await Promise.all([
-          collect(),
+          expectedRead!.entries,
           listRestoredTree(standby!, root, { signal, timeoutMs: remainingMs(), digest: adapter.digest, ...(contentVerified ? { hash: false, ctime: true } : {}) }),
         ]);
+        const r = expectedRead!;
+        const took = ((r.endedAt ?? clock.monotonic()) - r.startedAt) / 1000;
+        const after = Math.max(0, ((r.endedAt ?? clock.monotonic()) - v0) / 1000);
+        check({
+          name: 'snapshot side read beside the restore',
+          passed: true,
+          seconds: Math.round(took * 1000) / 1000,
+          detail: `what the repository holds for ${expected.length} entries, read at low priority from the restore's start: ${formatSeconds(took)}, of which ${formatSeconds(after)} after the restore`,
+        });
         const skipAbove = ancestorsOf(source.paths);
         const { summary } = verifyTree(expected, restored, { ignoreExtra: (p) => skipAbove.has(p), ...(contentVerified ? { contentVerified } : {}) });
         // the free-space gate may have used an upper bound (tar: the archive's stream length); the verified bytes are exact

@@ -5,6 +5,7 @@ import type { TreeEntry } from '../core/verify.ts';
 import { StepFailed } from '../core/errors.ts';
 import { shq, type Standby } from './standby/types.ts';
 import { helperCommand } from './backup/manifest-helper.ts';
+import { lowPriority } from './backup/tool-run.ts';
 
 /** The content digest verification compares: sha256, or sha1 where the repository records SHA-1 (rdiff-backup). */
 export type Digest = 'sha256' | 'sha1';
@@ -25,6 +26,8 @@ export interface ListOptions {
   ctime?: boolean;
   /** hash the files' content (default true) */
   hash?: boolean;
+  /** at the lowest CPU priority (nice 19), for reading a mirror while the restore runs */
+  background?: boolean;
 }
 
 const TYPES: Record<string, TreeEntry['type']> = { f: 'file', d: 'dir', l: 'symlink' };
@@ -99,7 +102,7 @@ export function parseHashes(out: string): Map<string, string> {
 /** Every entry under `root` on the standby (or under `paths` in it), paths relative to `root`, files with their sha256 (or sha1, as asked). */
 export async function listTree(standby: Standby, root: string, options: ListOptions = {}): Promise<TreeEntry[]> {
   const run = async (what: string, command: string, input?: string) => {
-    const r = await standby.exec(command, { signal: options.signal, timeoutMs: options.timeoutMs, ...(input !== undefined ? { input } : {}) });
+    const r = await standby.exec(options.background ? lowPriority(command) : command, { signal: options.signal, timeoutMs: options.timeoutMs, ...(input !== undefined ? { input } : {}) });
     if (r.timedOut) throw new StepFailed(`${what} on ${standby.description} timed out`, { command: what, exitCode: r.exitCode, stderr: r.stderr });
     if (r.exitCode !== 0)
       throw new StepFailed(`${what} on ${standby.description} failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`, {

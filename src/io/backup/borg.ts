@@ -116,8 +116,9 @@ export const borgAdapter: BackupAdapter = {
     });
   },
 
-  async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
+  async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {
     const entries = await runHelper(standby, {
+      ...options,
       tool: TOOL,
       repository: source.repository,
       mode: 'tar',

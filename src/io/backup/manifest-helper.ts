@@ -18,6 +18,8 @@ export interface HelperCall {
   secret?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** at the lowest CPU priority (see ManifestOptions.background) */
+  background?: boolean;
 }
 
 /** The shell command line that runs the helper on the standby; `shellArgs` are words already quoted for the shell. */
@@ -41,6 +43,7 @@ export async function runHelper(standby: Standby, call: HelperCall): Promise<Fil
     secret: call.secret,
     timeoutMs: call.timeoutMs,
     signal: call.signal,
+    background: call.background,
   }).catch((err: unknown) => {
     if (err instanceof StepFailed && /python3/.test(err.message) && /missing/.test(err.message))
       throw new StepFailed(`${call.tool}: reading a snapshot's manifest needs python3 on ${standby.description}`, err.result);

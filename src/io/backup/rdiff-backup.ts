@@ -128,7 +128,7 @@ export const rdiffBackupAdapter: BackupAdapter = {
     }
   },
 
-  async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
+  async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {
     localOnly(source, 'reading the manifest');
     const meta = ['--metadata', `${source.repository}/rdiff-backup-data`, '--at', snapshot.id];
     // what rdiff-backup recorded when it made the backup: owners, modes and every regular file's SHA-1 digest, so
@@ -150,6 +150,7 @@ export const rdiffBackupAdapter: BackupAdapter = {
         repository: source.repository,
         mode: 'walk',
         args: ['--root', source.repository, '--paths', JSON.stringify(source.paths), '--skip', 'rdiff-backup-data', ...meta],
+        ...options,
       });
     } else {
       // an older increment exists only as reverse diffs: rdiff-backup itself rebuilds it into a scratch folder on the
@@ -169,6 +170,7 @@ export const rdiffBackupAdapter: BackupAdapter = {
         action: `rebuild increment ${snapshot.id} of`,
         repository: source.repository,
         okExitCodes: [WARNINGS_ONLY],
+        ...options,
         command: readOnlyRepository(
           source.repository,
           `d=$(mktemp -d "\${TMPDIR:-/var/tmp}/continuity-increment.XXXXXX") || exit 3; ( ${restores.join(' && ')} && ${walk} ); rc=$?; rm -rf "$d"; exit $rc`,

@@ -97,13 +97,13 @@ export const rsyncAdapter: BackupAdapter = {
     });
   },
 
-  async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
+  async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {
     if (isRemote(source.repository))
       throw new StepFailed(`rsync: reading ${source.repository}'s manifest needs the mirror mounted on the standby, not reached over SSH`);
     // the mirror listed and hashed exactly as the restored side is (find, then forked sha256 workers on every core)
     let entries: FileEntry[];
     try {
-      entries = await listTree(standby, source.repository, { paths: cleanPaths(source.paths), prune: [SNAPSHOT_MARKER] });
+      entries = await listTree(standby, source.repository, { ...options, paths: cleanPaths(source.paths), prune: [SNAPSHOT_MARKER] });
     } catch (err) {
       throw new StepFailed(`rsync: could not read the snapshot in ${source.repository}: ${err instanceof Error ? err.message : String(err)}`);
     }

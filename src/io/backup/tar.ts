@@ -185,10 +185,10 @@ export const tarAdapter: BackupAdapter = {
     options.onProgress?.({ message: `extracted ${snapshot.id}` });
   },
 
-  async *manifest(standby, source, snapshot): AsyncIterable<FileEntry> {
+  async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {
     checkLocal(source);
     const archive = archiveOf(source, snapshot);
-    const entries = await runHelper(standby, helperArgs(source, archive, true));
+    const entries = await runHelper(standby, { ...helperArgs(source, archive, true), ...options });
     requirePaths(TOOL, archive, snapshot.id, entries, source.paths);
     yield* entries;
   },

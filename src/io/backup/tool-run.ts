@@ -16,6 +16,8 @@ export interface ToolCall {
   timeoutMs?: number;
   signal?: AbortSignal;
   onStdout?: (chunk: string) => void;
+  /** run at the lowest CPU priority (nice 19, inherited by every process the command starts) */
+  background?: boolean;
   /** exit codes that mean success besides 0 (rdiff-backup exits 2 for warnings such as a read-only restore.log) */
   okExitCodes?: number[];
 }
@@ -49,7 +51,7 @@ export async function runTool(standby: Standby, call: ToolCall): Promise<ExecRes
   const input = call.secret !== undefined ? call.secret.replace(/\r?\n$/, '') + '\n' : undefined;
   let r: ExecResult;
   try {
-    r = await standby.exec(call.command, {
+    r = await standby.exec(call.background ? lowPriority(call.command) : call.command, {
       input,
       timeoutMs: call.timeoutMs,
       signal: call.signal,
@@ -77,6 +79,15 @@ export async function runTool(standby: Standby, call: ToolCall): Promise<ExecRes
       { exitCode: r.exitCode, stderr: clean.stderr },
     );
   return clean;
+}
+
+/**
+ * The command at the lowest CPU priority: the shell renices itself first, so that everything it starts (pipelines,
+ * the helper's forked workers, the backup tool a helper runs) inherits nice 19. Where `renice` is missing the command
+ * runs at normal priority (slower restores, never a failed drill).
+ */
+export function lowPriority(command: string): string {
+  return `renice -n 19 -p $$ >/dev/null 2>&1; ${command}`;
 }
 
 /** The first `x.y.z` in a tool's `--version` output. */

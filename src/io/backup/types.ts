@@ -39,6 +39,17 @@ export interface RestoreProgress {
   message?: string;
 }
 
+/** How a manifest is read. */
+export interface ManifestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /**
+   * Read at the lowest CPU priority (`nice 19`: every process it starts inherits it): the drill reads the snapshot's
+   * side while the restore runs, on the CPU the restore leaves idle, and must not slow the restore down.
+   */
+  background?: boolean;
+}
+
 export interface BackupAdapter {
   readonly tool: BackupToolName;
   /** the content digest its manifest gives for every file, which the restored side must compute (default sha256) */
@@ -63,5 +74,5 @@ export interface BackupAdapter {
    * What the snapshot holds for the chosen paths, read from the repository (never from the restore). Files carry
    * the adapter's `digest`, except where the restore's report says the tool checked the content itself (restic).
    */
-  manifest(standby: Standby, source: BackupSource, snapshot: Snapshot): AsyncIterable<FileEntry>;
+  manifest(standby: Standby, source: BackupSource, snapshot: Snapshot, options?: ManifestOptions): AsyncIterable<FileEntry>;
 }
