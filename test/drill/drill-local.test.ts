@@ -93,7 +93,7 @@ function faultyRestore(tamper: (root: string) => void, tool: Tool = 'tar'): Back
     version: (s) => real.version(s),
     listSnapshots: (s, src) => real.listSnapshots(s, src),
     snapshotBytes: (s, src, snap) => real.snapshotBytes(s, src, snap),
-    manifest: (s, src, snap) => real.manifest(s, src, snap),
+    manifest: (s, src, snap, o) => real.manifest(s, src, snap, o),
     async restore(standby, source, snapshot, target, options) {
       const report = await real.restore(standby, source, snapshot, target, options);
       tamper(target);
