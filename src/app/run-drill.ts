@@ -430,23 +430,28 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     const stopExpected = () => expectedStop.abort(new Error('not needed'));
     outer?.addEventListener('abort', stopExpected, { once: true });
     let expectedRead: { entries: Promise<TreeEntry[]>; startedAt: number; endedAt?: number } | undefined;
+    let fromRestore: TreeEntry[] | undefined;
     restoredOk = await phase('restore', async ({ signal, remainingMs, progress, check }) => {
       const r0 = clock.monotonic();
-      const read = { startedAt: r0, endedAt: undefined as number | undefined, entries: undefined as unknown as Promise<TreeEntry[]> };
-      read.entries = (async () => {
-        const all: TreeEntry[] = [];
-        for await (const e of adapter.manifest(standby!, source, snapshot!, { background: true, signal: expectedStop.signal, timeoutMs: (timeouts.restore + timeouts.verify) * 1000 })) all.push(e);
-        read.endedAt = clock.monotonic();
-        return all;
-      })();
-      read.entries.catch(() => {}); // its failure is verify's to report
-      expectedRead = read;
+      if (!adapter.restoreReadsManifest) {
+        const read = { startedAt: r0, endedAt: undefined as number | undefined, entries: undefined as unknown as Promise<TreeEntry[]> };
+        read.entries = (async () => {
+          const all: TreeEntry[] = [];
+          for await (const e of adapter.manifest(standby!, source, snapshot!, { background: true, signal: expectedStop.signal, timeoutMs: (timeouts.restore + timeouts.verify) * 1000 }))
+            all.push(e);
+          read.endedAt = clock.monotonic();
+          return all;
+        })();
+        read.entries.catch(() => {}); // its failure is verify's to report
+        expectedRead = read;
+      }
       const report = await adapter.restore(standby!, source, snapshot!, root, {
         timeoutMs: remainingMs(),
         signal,
         onProgress: (p) => progress(p.message ?? `${p.files ?? '?'} files, ${formatBytes(p.bytes)}`),
       });
       const seconds = (clock.monotonic() - r0) / 1000;
+      if (report && report.manifest) fromRestore = report.manifest;
       if (report && report.contentVerified) {
         // the tool read every file back against the snapshot inside its restore: shown as the restore's own check,
         // with the tool's count of its seconds (verification work, though it runs on the restore's clock)
@@ -483,19 +488,34 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         signal.addEventListener('abort', stopExpected, { once: true });
         // the restored side is hashed unless the tool already read every file back against the snapshot (then only
         // the files' ctimes are read: anything written after that check is reported)
+        const collect = async () => {
+          // an adapter whose restore read the manifest from its own stream hands it over; one that did not (should
+          // never happen) is read here
+          if (fromRestore) return fromRestore;
+          const all: TreeEntry[] = [];
+          for await (const e of adapter.manifest(standby!, source, snapshot!, { signal, timeoutMs: remainingMs() })) all.push(e);
+          return all;
+        };
         const [expected, restored] = await Promise.all([
-          expectedRead!.entries,
+          expectedRead ? expectedRead.entries : collect(),
           listRestoredTree(standby!, root, { signal, timeoutMs: remainingMs(), digest: adapter.digest, ...(contentVerified ? { hash: false, ctime: true } : {}) }),
         ]);
-        const r = expectedRead!;
-        const took = ((r.endedAt ?? clock.monotonic()) - r.startedAt) / 1000;
-        const after = Math.max(0, ((r.endedAt ?? clock.monotonic()) - v0) / 1000);
-        check({
-          name: 'snapshot side read beside the restore',
-          passed: true,
-          seconds: Math.round(took * 1000) / 1000,
-          detail: `what the repository holds for ${expected.length} entries, read at low priority from the restore's start: ${formatSeconds(took)}, of which ${formatSeconds(after)} after the restore`,
-        });
+        const r = expectedRead;
+        if (r) {
+          const took = ((r.endedAt ?? clock.monotonic()) - r.startedAt) / 1000;
+          const after = Math.max(0, ((r.endedAt ?? clock.monotonic()) - v0) / 1000);
+          check({
+            name: 'snapshot side read beside the restore',
+            passed: true,
+            seconds: Math.round(took * 1000) / 1000,
+            detail: `what the repository holds for ${expected.length} entries, read at low priority from the restore's start: ${formatSeconds(took)}, of which ${formatSeconds(after)} after the restore`,
+          });
+        } else if (fromRestore)
+          check({
+            name: 'snapshot side read from the restore stream',
+            passed: true,
+            detail: `what the archive holds for ${expected.length} entries, hashed from the very stream the restore extracted (the archive read once)`,
+          });
         const skipAbove = ancestorsOf(source.paths);
         const { summary } = verifyTree(expected, restored, { ignoreExtra: (p) => skipAbove.has(p), ...(contentVerified ? { contentVerified } : {}) });
         // the free-space gate may have used an upper bound (tar: the archive's stream length); the verified bytes are exact

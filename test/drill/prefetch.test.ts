@@ -1,11 +1,12 @@
 // The snapshot's side of verification is read while the restore runs, at the lowest CPU priority: it starts with the
 // restore, runs at nice 19 (and so does everything it starts), is what verify compares against, and is stopped when
-// the restore fails. Real tar backups, a real local standby, the real adapter underneath.
+// the restore fails (rsync here). tar reads it from the very stream its restore extracts: no second read at all.
+// Real backups, a real local standby, the real adapters underneath.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeBackups, type Backups } from '../support/backup-fixtures.ts';
+import { CHOSEN, makeBackups, treeOf, type Backups } from '../support/backup-fixtures.ts';
 import { needTool } from '../support/tools.ts';
 import { runDrill } from '../../src/app/run-drill.ts';
 import { adapterFor } from '../../src/io/backup/index.ts';
@@ -19,7 +20,8 @@ let work: string;
 
 beforeAll(() => {
   needTool('tar');
-  b = makeBackups(['tar']);
+  needTool('rsync');
+  b = makeBackups(['tar', 'rsync']);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-prefetch-'));
 });
 afterAll(() => {
@@ -27,9 +29,9 @@ afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** The real tar adapter, recording when manifest and restore run and what manifest was asked. */
-function watched(opts: { failRestore?: boolean } = {}) {
-  const real = adapterFor('tar');
+/** The real adapter (rsync unless named), recording when manifest and restore run and what manifest was asked. */
+function watched(opts: { failRestore?: boolean; tool?: 'rsync' | 'tar' } = {}) {
+  const real = adapterFor(opts.tool ?? 'rsync');
   const log: string[] = [];
   const seen: { options?: ManifestOptions; abortedAtEnd?: boolean } = {};
   const adapter: BackupAdapter = {
@@ -68,7 +70,7 @@ function watched(opts: { failRestore?: boolean } = {}) {
 describe('the snapshot side is read beside the restore', () => {
   it('starts with the restore, at low priority, and verify compares against it', async () => {
     const dir = path.join(work, 'ok');
-    const siteFile = writeSite(dir, { tool: 'tar', repository: b.repos['tar.gz']! });
+    const siteFile = writeSite(dir, { tool: 'rsync', repository: b.repos.rsync! });
     const { adapter, log, seen } = watched();
     const r = await runDrill({ siteFile, at: AT_V2, journalDir: path.join(dir, 'journals'), output: { event: () => {} }, adapter });
     expect(r.journal.status, JSON.stringify(r.journal.phases, null, 1)).toBe('passed');
@@ -88,12 +90,29 @@ describe('the snapshot side is read beside the restore', () => {
 
   it('is stopped when the restore fails, and verify is skipped', async () => {
     const dir = path.join(work, 'fail');
-    const siteFile = writeSite(dir, { tool: 'tar', repository: b.repos['tar.gz']! });
+    const siteFile = writeSite(dir, { tool: 'rsync', repository: b.repos.rsync! });
     const { adapter, seen } = watched({ failRestore: true });
     const r = await runDrill({ siteFile, at: AT_V2, journalDir: path.join(dir, 'journals'), output: { event: () => {} }, adapter });
     expect(r.exitCode).toBe(1);
     expect(r.journal.phases.map((p) => `${p.name}:${p.status}`)).toEqual(['preflight:passed', 'restore:failed', 'verify:skipped', 'services:skipped', 'cleanup:passed']);
     expect(seen.abortedAtEnd).toBe(true);
+  });
+});
+
+describe('tar: the manifest comes from the stream the restore extracts', () => {
+  it.each(['tar', 'tar.gz', 'tar.zst'] as const)('%s: the archive is not read a second time, and verify compares every file', async (kind) => {
+    if (kind === 'tar.zst') needTool('zstd');
+    const dir = path.join(work, `stream-${kind}`);
+    const siteFile = writeSite(dir, { tool: 'tar', repository: b.repos[kind]! });
+    const { adapter, log } = watched({ tool: 'tar' });
+    const r = await runDrill({ siteFile, at: AT_V2, journalDir: path.join(dir, 'journals'), output: { event: () => {} }, adapter });
+    expect(r.journal.status, JSON.stringify(r.journal.phases, null, 1)).toBe('passed');
+    expect(log).not.toContain('manifest started');
+    const verify = r.journal.phases.find((p) => p.name === 'verify')!;
+    expect(verify.checks?.map((c) => c.name)).toContain('snapshot side read from the restore stream');
+    const files = [...treeOf(b.expected.v2, CHOSEN).values()].filter((e) => e.type === 'file').length;
+    expect(r.journal.verification!.files).toBe(files);
+    expect(r.journal.verification).toMatchObject({ mismatches: 0, missing: 0, extra: 0, permissionMismatches: 0 });
   });
 });
 

@@ -49,8 +49,13 @@ export async function runHelper(standby: Standby, call: HelperCall): Promise<Fil
       throw new StepFailed(`${call.tool}: reading a snapshot's manifest needs python3 on ${standby.description}`, err.result);
     throw err;
   });
+  return parseEntries(r.stdout);
+}
+
+/** The helper's JSON lines. */
+export function parseEntries(stdout: string): FileEntry[] {
   const entries: FileEntry[] = [];
-  for (const line of r.stdout.split('\n')) if (line) entries.push(JSON.parse(line) as FileEntry);
+  for (const line of stdout.split('\n')) if (line) entries.push(JSON.parse(line) as FileEntry);
   return entries;
 }
 

@@ -1,10 +1,13 @@
 # Runs ON THE STANDBY (python3, standard library only): turns what a snapshot holds into one JSON
 # line per file (path, type, size, sha256, uid, gid, mode, target), reading the repository only.
 #
-#   tar  [--strip P] [--paths JSON] [--no-hash] [--password-stdin] [--file F [--gunzip]] [-- PRODUCER...]
+#   tar  [--strip P] [--paths JSON] [--no-hash] [--password-stdin] [--file F [--gunzip]] [--restore JSON] [-- PRODUCER...]
 #        read a tar stream (stdin, or the stdout of PRODUCER, e.g. `restic dump`, `borg export-tar`,
 #        `zstd -dc x.tar.zst`, or the file F, gunzipped here by zlib in a thread of its own when --gunzip: twice as
 #        fast as `gzip -dc` and parallel to the parsing); member names lose a leading `./` or `/` and then the prefix P.
+#        --restore ARGV (a JSON array, e.g. ["tar","-x","-f","-","-C","/srv/restore"]): the restore itself reads the
+#        same plain stream on its stdin, fed chunk by chunk before the parser sees it, so the archive is read and
+#        decompressed once for both; the helper exits 3 when the restoring command fails, with its message.
 #   raw  --name N [--password-stdin] -- PRODUCER...
 #        hash the raw stdout of PRODUCER as the content of one file N (restic dump of a single file).
 #   walk --root DIR [--paths JSON] [--no-hash] [--metadata FILE] [--skip NAME]
@@ -62,7 +65,7 @@ def fail(message, code=3):
 def parse_args(argv):
     opts = {"paths": [], "hash": True, "strip": "", "producer": None, "password": False,
             "metadata": None, "skip": [], "root": None, "name": None, "at": None,
-            "digest": "sha256", "workers": None, "file": None, "gunzip": False}
+            "digest": "sha256", "workers": None, "file": None, "gunzip": False, "restore": None}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -75,11 +78,13 @@ def parse_args(argv):
             opts["gunzip"] = True
         elif a == "--password-stdin":
             opts["password"] = True
-        elif a in ("--strip", "--paths", "--metadata", "--skip", "--root", "--name", "--at", "--digest", "--workers", "--file"):
+        elif a in ("--strip", "--paths", "--metadata", "--skip", "--root", "--name", "--at", "--digest", "--workers", "--file", "--restore"):
             i += 1
             v = argv[i]
             if a == "--paths":
                 opts["paths"] = [p.strip("/") for p in json.loads(v) if p.strip("/")]
+            elif a == "--restore":
+                opts["restore"] = json.loads(v)
             elif a == "--skip":
                 opts["skip"].append(v)
             else:
@@ -302,38 +307,53 @@ def tar_members(stream):
             content(min(left[0], CHUNK))
 
 
-class _Gunzip:
-    """A gzip file (one or more members) as a forward-only stream, inflated by zlib in a thread of its own (zlib lets
-    go of the GIL while it inflates), the CRC and length of every member checked by zlib."""
+class _Stream:
+    """A forward-only byte stream fed by a thread of its own: it reads large chunks from `raw` (a file or a pipe),
+    inflates them with zlib when `gunzip` (zlib lets go of the GIL while it inflates; the CRC and length of every
+    gzip member are checked), and, with `restore`, first writes every chunk of the plain stream to that restoring
+    process (the restore gets the bytes before the parser does, and never waits for it)."""
 
-    def __init__(self, path):
+    def __init__(self, raw, gunzip=False, restore=None):
         import queue
-        import zlib
-        self.zlib = zlib
         self.q = queue.Queue(maxsize=16)
         self.buf = b""
         self.pos = 0
         self.done = False
-        self.f = open(path, "rb", buffering=0)
-        self.t = threading.Thread(target=self._inflate, daemon=True)
+        self.raw = raw
+        self.gunzip = gunzip
+        self.restore = restore
+        self.t = threading.Thread(target=self._run, daemon=True)
         self.t.start()
 
-    def _inflate(self):
+    def _put(self, b):
+        r = self.restore
+        if r is not None and r.alive:
+            try:
+                write_all(r.fd, b)
+            except OSError:  # the restore stopped (its exit status and message tell why)
+                r.alive = False
+        self.q.put(b)
+
+    def _run(self):
         try:
-            d = self.zlib.decompressobj(31)
+            import zlib
+            d = zlib.decompressobj(31) if self.gunzip else None
             started = False
             while True:
-                c = self.f.read(CHUNK)
+                c = self.raw.read(CHUNK)
                 if not c:
                     break
+                if d is None:
+                    self._put(c)
+                    continue
                 while c:
                     out = d.decompress(c)
                     started = True
                     if out:
-                        self.q.put(out)
+                        self._put(out)
                     if d.eof:  # the next member of a multi-member gzip, if any
                         c = d.unused_data
-                        d = self.zlib.decompressobj(31)
+                        d = zlib.decompressobj(31)
                         started = False
                     else:
                         c = b""
@@ -363,18 +383,60 @@ class _Gunzip:
             parts.append(take)
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
+    def drain(self):
+        """Read to the end (what follows the last member still reaches the restore); errors were reported already."""
+        try:
+            while self.read(CHUNK):
+                pass
+        except Exception:
+            pass
+
+
+class Restorer:
+    """The restoring command (GNU tar -x) reading the plain stream on its stdin; stderr kept for the message."""
+
+    def __init__(self, cmd):
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            fail("sh: 1: %s: not found" % cmd[0], 127)
+        self.fd = self.proc.stdin.fileno()
+        self.alive = True
+        self.err = b""
+        self.t = threading.Thread(target=self._drain, daemon=True)
+        self.t.start()
+
+    def _drain(self):
+        self.err = self.proc.stderr.read()
+
+    def finish(self):
+        """Close its stdin, wait; None when it succeeded, else the message."""
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        code = self.proc.wait()
+        self.t.join()
+        if code == 0:
+            return None
+        return "%s exited with %d: %s" % (os.path.basename(self.proc.args[0]), code,
+                                          self.err.decode("utf-8", "replace").strip())
+
 
 def run_tar(opts):
     producer = Producer(opts["producer"], opts["password"]) if opts["producer"] else None
+    restore = Restorer(opts["restore"]) if opts["restore"] else None
     if producer:
-        stream = producer.stream
+        stream = _Stream(producer.stream, restore=restore) if restore else producer.stream
     elif opts["file"]:
         try:
-            stream = _Gunzip(opts["file"]) if opts["gunzip"] else open(opts["file"], "rb", buffering=CHUNK)
+            raw = open(opts["file"], "rb", buffering=0 if (opts["gunzip"] or restore) else CHUNK)
         except OSError as ex:
             fail("cannot read %s: %s" % (opts["file"], ex.strerror))
+        stream = _Stream(raw, opts["gunzip"], restore) if (opts["gunzip"] or restore) else raw
     else:
-        stream = open(sys.stdin.fileno(), "rb", buffering=CHUNK, closefd=False)
+        stdin = open(sys.stdin.fileno(), "rb", buffering=0 if restore else CHUNK, closefd=False)
+        stream = _Stream(stdin, restore=restore) if restore else stdin
     files = {}  # member name -> (sha256, size), for hard links
     error = None
     try:
@@ -412,6 +474,14 @@ def run_tar(opts):
             emit(e)
     except (tarfile.TarError, EOFError, OSError, zlib_error()) as ex:
         error = "the archive is corrupt or truncated: %s" % ex
+    if restore:
+        # the rest of the stream (end-of-archive blocks) still goes to the restore, which then ends
+        stream.drain()
+        failed = restore.finish()
+        if failed and not error:
+            error = failed
+        elif failed:
+            error = "%s (%s)" % (error, failed)
     if producer:
         producer.finish(error)
     elif error:

@@ -2,7 +2,7 @@
 import path from 'node:path/posix';
 import { StepFailed } from '../../core/errors.ts';
 import { shq, type Standby } from '../standby/types.ts';
-import { requirePaths, runHelper, totalBytes } from './manifest-helper.ts';
+import { helperCommand, parseEntries, type HelperCall, requirePaths, runHelper, totalBytes } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
 import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
 
@@ -73,7 +73,7 @@ async function memberPrefix(standby: Standby, archive: string, c: Compression, t
   return r.stdout.startsWith('./') ? './' : '';
 }
 
-function helperArgs(source: BackupSource, archive: string, hash: boolean) {
+function helperArgs(source: BackupSource, archive: string, hash: boolean): HelperCall & { mode: 'tar' } {
   const c = compressionFor(archive);
   const args = ['--paths', JSON.stringify(source.paths), ...(hash ? [] : ['--no-hash'])];
   // .tar read directly, .tar.gz inflated by the helper's own zlib (twice as fast as `gzip -dc`, beside the parsing);
@@ -121,6 +121,7 @@ async function streamBytes(standby: Standby, archive: string): Promise<number | 
 /** The tar adapter: GNU tar restores with numeric owners and modes; python3 on the standby reads manifests. */
 export const tarAdapter: BackupAdapter = {
   tool: TOOL,
+  restoreReadsManifest: true,
 
   async version(standby) {
     const r = await runTool(standby, { tool: TOOL, action: 'ask the version of', repository: 'tar', command: 'tar --version' });
@@ -172,17 +173,23 @@ export const tarAdapter: BackupAdapter = {
     const prefix = source.paths.length > 0 ? await memberPrefix(standby, archive, c, options.timeoutMs) : '';
     const members = source.paths.map((p) => prefix + p.replace(/^\/+|\/+$/g, ''));
     options.onProgress?.({ message: `extracting ${snapshot.id}` });
-    await runTool(standby, {
+    // GNU tar extracts; the helper reads (and for .tar.gz inflates, with zlib) the archive once, hands tar the plain
+    // stream on its stdin and hashes every member as it goes by: the manifest verify compares against, without a
+    // second read of the archive. The helper exits non-zero when tar does, with tar's message.
+    const extract = ['tar', '-x', '--same-owner', '--numeric-owner', '-p', '-f', '-', '-C', target, ...(members.length ? ['--', ...members] : [])];
+    const call = helperArgs(source, archive, true);
+    const r = await runTool(standby, {
       tool: TOOL,
       action: 'restore from',
       repository: archive,
-      command:
-        `mkdir -p ${shq(target)} && tar -x --same-owner --numeric-owner -p ${c.flag.join(' ')} ` +
-        `-f ${shq(archive)} -C ${shq(target)}${members.length ? ' -- ' + members.map(shq).join(' ') : ''}`,
+      command: `mkdir -p ${shq(target)} && ${helperCommand({ mode: call.mode, args: [...call.args, '--restore', JSON.stringify(extract)], ...(call.producer ? { producer: call.producer } : {}) })}`,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
     });
     options.onProgress?.({ message: `extracted ${snapshot.id}` });
+    const manifest = parseEntries(r.stdout);
+    requirePaths(TOOL, archive, snapshot.id, manifest, source.paths);
+    return { manifest };
   },
 
   async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {

@@ -31,6 +31,11 @@ export interface RestoreReport {
    * (a file written to after `at` is no longer covered), `seconds` how long the check took by the tool's own count.
    */
   contentVerified?: { by: string; at: number; files?: number; seconds?: number };
+  /**
+   * The snapshot's manifest (what `manifest()` gives), read from the very stream the restore extracted, as it went
+   * by: the archive is read and decompressed once for both (tar). Only from adapters with `restoreReadsManifest`.
+   */
+  manifest?: FileEntry[];
 }
 
 export interface RestoreProgress {
@@ -52,6 +57,11 @@ export interface ManifestOptions {
 
 export interface BackupAdapter {
   readonly tool: BackupToolName;
+  /**
+   * Its restore returns the manifest (RestoreReport.manifest), read from the stream it restores: the drill does not
+   * read the snapshot's side separately beside the restore.
+   */
+  readonly restoreReadsManifest?: boolean;
   /** the content digest its manifest gives for every file, which the restored side must compute (default sha256) */
   readonly digest?: 'sha256' | 'sha1';
   /** the tool's version string, e.g. `2.2.2` */
