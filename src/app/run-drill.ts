@@ -437,7 +437,8 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         const read = { startedAt: r0, endedAt: undefined as number | undefined, entries: undefined as unknown as Promise<TreeEntry[]> };
         read.entries = (async () => {
           const all: TreeEntry[] = [];
-          for await (const e of adapter.manifest(standby!, source, snapshot!, { background: true, signal: expectedStop.signal, timeoutMs: (timeouts.restore + timeouts.verify) * 1000 }))
+          const content = !adapter.checkContent;
+          for await (const e of adapter.manifest(standby!, source, snapshot!, { background: true, content, signal: expectedStop.signal, timeoutMs: (timeouts.restore + timeouts.verify) * 1000 }))
             all.push(e);
           read.endedAt = clock.monotonic();
           return all;
@@ -493,13 +494,31 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           // never happen) is read here
           if (fromRestore) return fromRestore;
           const all: TreeEntry[] = [];
-          for await (const e of adapter.manifest(standby!, source, snapshot!, { signal, timeoutMs: remainingMs() })) all.push(e);
+          for await (const e of adapter.manifest(standby!, source, snapshot!, { signal, timeoutMs: remainingMs(), content: !adapter.checkContent })) all.push(e);
           return all;
         };
-        const [expected, restored] = await Promise.all([
+        // an adapter that checks content by the repository's own ids does that here, beside the listing; the restored
+        // files are then not hashed
+        const own = adapter.checkContent;
+        const [expected, restored, checkedContent] = await Promise.all([
           expectedRead ? expectedRead.entries : collect(),
-          listRestoredTree(standby!, root, { signal, timeoutMs: remainingMs(), digest: adapter.digest, ...(contentVerified ? { hash: false, ctime: true } : {}) }),
+          listRestoredTree(standby!, root, {
+            signal,
+            timeoutMs: remainingMs(),
+            digest: adapter.digest,
+            ...(contentVerified ? { hash: false, ctime: true } : own ? { hash: false } : {}),
+          }),
+          own ? own.call(adapter, standby!, source, snapshot!, root, { signal, timeoutMs: remainingMs() }) : Promise.resolve(undefined),
         ]);
+        if (checkedContent)
+          check({
+            name: `content checked by ${checkedContent.by}`,
+            passed: checkedContent.differs.length === 0,
+            ...(checkedContent.seconds !== undefined ? { seconds: Math.round(checkedContent.seconds * 1000) / 1000 } : {}),
+            detail: `${checkedContent.matched.length} restored file${checkedContent.matched.length === 1 ? '' : 's'} match the snapshot${
+              checkedContent.differs.length ? `, ${checkedContent.differs.length} differ` : ''
+            }`,
+          });
         const r = expectedRead;
         if (r) {
           const took = ((r.endedAt ?? clock.monotonic()) - r.startedAt) / 1000;
@@ -517,7 +536,19 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
             detail: `what the archive holds for ${expected.length} entries, hashed from the very stream the restore extracted (the archive read once)`,
           });
         const skipAbove = ancestorsOf(source.paths);
-        const { summary } = verifyTree(expected, restored, { ignoreExtra: (p) => skipAbove.has(p), ...(contentVerified ? { contentVerified } : {}) });
+        const { summary } = verifyTree(expected, restored, {
+          ignoreExtra: (p) => skipAbove.has(p),
+          ...(contentVerified ? { contentVerified } : {}),
+          ...(checkedContent
+            ? {
+                contentChecked: {
+                  by: checkedContent.by,
+                  matched: new Set(checkedContent.matched),
+                  differs: new Map(checkedContent.differs.map((d) => [d.path, d.found])),
+                },
+              }
+            : {}),
+        });
         // the free-space gate may have used an upper bound (tar: the archive's stream length); the verified bytes are exact
         const exact = journal.restore ? { ...journal.restore, files: summary.files, bytes: summary.bytes, ...projectRestore(summary.bytes, journal.restore.seconds, site.backup.dataBytes) } : undefined;
         if (exact && exact.projectedSeconds !== undefined) exact.projectedWithinRto = exact.projectedSeconds <= rtoSeconds;

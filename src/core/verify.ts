@@ -58,6 +58,13 @@ export interface VerifyOptions {
    * when it is; without this, such a file only counts as `contentUnchecked`.
    */
   contentVerified?: { by: string; at: number };
+  /**
+   * The adapter compared the restored files' content with the snapshot itself, after the restore, by the repository's
+   * own content ids (borg: the chunk ids). A file the snapshot gives no digest for is content-checked when its path
+   * is in `matched`, a content problem when it is in `differs` (with what was found), and `contentUnchecked`
+   * otherwise: only what the check vouched for passes.
+   */
+  contentChecked?: { by: string; matched: ReadonlySet<string>; differs: ReadonlyMap<string, string> };
 }
 
 /** The counts for the journal and every problem found. */
@@ -150,7 +157,12 @@ export function verifyTree(expected: Iterable<TreeEntry>, restored: Iterable<Tre
         const want = algo && exp[algo];
         const have = algo && got[algo];
         const since = options.contentVerified;
-        if ((!algo || !want) && since && got.ctime !== undefined) {
+        const checked = options.contentChecked;
+        if ((!algo || !want) && checked) {
+          const differs = checked.differs.get(exp.path);
+          if (differs !== undefined) content = { path: exp.path, kind: 'content', expected: `as the snapshot holds it (${checked.by})`, found: differs };
+          else if (!checked.matched.has(exp.path)) contentUnchecked++;
+        } else if ((!algo || !want) && since && got.ctime !== undefined) {
           if (got.ctime > since.at)
             content = { path: exp.path, kind: 'content', expected: `as ${since.by} verified it`, found: 'written to after the restore' };
         } else if (!algo || !want) contentUnchecked++;

@@ -237,6 +237,21 @@ describe('verify', () => {
     expect(r.problems[0]).toMatchObject({ path: 'etc/hosts', kind: 'content', found: 'unreadable' });
   });
 
+  it("an adapter's own content check: only files it vouched for pass; a difference is named; the rest is unchecked", () => {
+    const noDigests = () => same().map((e) => ({ ...e, sha256: undefined }));
+    const files = ['skole/tjener/home0/elev01/notater.txt', 'skole/tjener/home0/elev01/.bashrc', 'etc/hosts'];
+    const all = verifyTree(noDigests(), noDigests(), { contentChecked: { by: 'borg chunk ids', matched: new Set(files), differs: new Map() } });
+    expect(all.summary).toMatchObject({ files: 3, mismatches: 0 });
+    expect(all.summary.contentUnchecked).toBeUndefined();
+    const r = verifyTree(noDigests(), noDigests(), {
+      contentChecked: { by: 'borg chunk ids', matched: new Set([files[0]]), differs: new Map([[files[2], 'chunk 1 of 1 differs']]) },
+    });
+    expect(r.summary).toMatchObject({ mismatches: 1, contentUnchecked: 1 });
+    expect(r.problems).toEqual([{ path: 'etc/hosts', kind: 'content', expected: 'as the snapshot holds it (borg chunk ids)', found: 'chunk 1 of 1 differs' }]);
+    // without the check, nothing is vouched for
+    expect(verifyTree(noDigests(), noDigests()).summary.contentUnchecked).toBe(3);
+  });
+
   it('knows which home a path belongs to', () => {
     expect(homeOf('skole/tjener/home0/elev01/a/b')).toBe('skole/tjener/home0/elev01');
     expect(homeOf('home/anna/x')).toBe('home/anna');

@@ -53,6 +53,23 @@ export interface ManifestOptions {
    * side while the restore runs, on the CPU the restore leaves idle, and must not slow the restore down.
    */
   background?: boolean;
+  /**
+   * false: the entries need no content digest (the adapter's `checkContent` compares the content instead), only
+   * types, sizes, owners, modes and symlink targets. Default true.
+   */
+  content?: boolean;
+}
+
+/** What an adapter's own content check of a restored tree found (see BackupAdapter.checkContent). */
+export interface ContentCheck {
+  /** what compared, for messages: `borg chunk ids` */
+  by: string;
+  /** restored regular files (paths relative to the restore root) whose content matched the snapshot */
+  matched: string[];
+  /** restored regular files whose content did not match, with what was found (`chunk 3 differs`, `unreadable`) */
+  differs: { path: string; found: string }[];
+  /** the check's own seconds */
+  seconds?: number;
 }
 
 export interface BackupAdapter {
@@ -85,4 +102,18 @@ export interface BackupAdapter {
    * the adapter's `digest`, except where the restore's report says the tool checked the content itself (restic).
    */
   manifest(standby: Standby, source: BackupSource, snapshot: Snapshot, options?: ManifestOptions): AsyncIterable<FileEntry>;
+  /**
+   * Compare the content of the files restored under `root` with the snapshot by the repository's own content ids,
+   * on the standby, reading the repository's metadata only (borg: each restored file cut by the archive's chunker
+   * and hashed with the repository's id key, against the chunk ids the archive lists). When an adapter has it, the
+   * drill asks `manifest` for `content: false` and does not hash the restored files: only what this check reports
+   * as matched counts as verified content.
+   */
+  checkContent?(
+    standby: Standby,
+    source: BackupSource,
+    snapshot: Snapshot,
+    root: string,
+    options: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<ContentCheck>;
 }
