@@ -1,9 +1,11 @@
 // borg repositories: read with --bypass-lock, caches outside the repository, the passphrase on stdin only.
+import { readFileSync } from 'node:fs';
 import { StepFailed } from '../../core/errors.ts';
+import { listTree } from '../restored-tree.ts';
 import { shq, type Standby } from '../standby/types.ts';
-import { cleanPaths, parseSum, requirePaths, runHelper, sumCommand } from './manifest-helper.ts';
+import { cleanPaths, parseEntries, parseSum, requirePaths, runHelper, sumCommand } from './manifest-helper.ts';
 import { parseVersion, runTool, tail } from './tool-run.ts';
-import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
+import type { BackupAdapter, BackupSource, ContentCheck, FileEntry, ManifestOptions, Snapshot } from './types.ts';
 
 const TOOL = 'borg';
 
@@ -24,7 +26,13 @@ function archive(source: BackupSource, snapshot: Snapshot): string {
   return `${source.repository}::${snapshot.id}`;
 }
 
-async function borg(standby: Standby, source: BackupSource, action: string, args: string[], extra: { cwd?: string; timeoutMs?: number; signal?: AbortSignal } = {}) {
+async function borg(
+  standby: Standby,
+  source: BackupSource,
+  action: string,
+  args: string[],
+  extra: { cwd?: string; timeoutMs?: number; signal?: AbortSignal; background?: boolean } = {},
+) {
   const cmd = [...base(), ...args].map(shq).join(' ');
   return runTool(standby, {
     tool: TOOL,
@@ -34,6 +42,7 @@ async function borg(standby: Standby, source: BackupSource, action: string, args
     secret: needPassword(source),
     timeoutMs: extra.timeoutMs,
     signal: extra.signal,
+    background: extra.background,
   });
 }
 
@@ -162,6 +171,180 @@ async function preflight(standby: Standby, source: BackupSource, action: string,
   }
 }
 
+/**
+ * borg_content.py (beside this file), run with the python of borg's entry script like the preflight script: an
+ * archive's items from its metadata alone (`items`), and the restored files compared with the archive by the
+ * repository's own chunk ids (`check`). See the script's head for what each does.
+ */
+const CONTENT_PY = readFileSync(new URL('./borg_content.py', import.meta.url), 'utf8');
+
+/** Run borg_content.py; undefined when borg's internals cannot answer here (the caller uses the `borg` commands). */
+async function internals(
+  standby: Standby,
+  source: BackupSource,
+  action: string,
+  args: string[],
+  options: { signal?: AbortSignal; timeoutMs?: number; background?: boolean } = {},
+): Promise<string | undefined> {
+  if (remote(source.repository)) return undefined;
+  const env = [...base().slice(0, -1), `CONTINUITY_FALLBACK=${FALLBACK}`, `CONTINUITY_MARKER=${MARKER}`];
+  const command = `${SHEBANG} exec ${env.map(shq).join(' ')} \${l#??} -c ${shq(CONTENT_PY)} ${args.map(shq).join(' ')}`;
+  const r = await runTool(standby, {
+    tool: TOOL,
+    action,
+    repository: source.repository,
+    command,
+    secret: needPassword(source),
+    okExitCodes: [FALLBACK],
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    background: options.background,
+  });
+  if (r.exitCode === FALLBACK) {
+    if (r.stderr.includes(MARKER)) return undefined;
+    throw new StepFailed(`${TOOL}: could not ${action} ${source.repository} (exit ${r.exitCode}): ${tail(r.stderr) || 'no message'}`, {
+      exitCode: r.exitCode,
+      stderr: r.stderr,
+    });
+  }
+  return r.stdout;
+}
+
+/** Mode bits from `stat.filemode` text (`drwxr-sr-t`, `-rwSr--r--`; a hard link's `h…` too). */
+export function parseFileMode(text: string): number | undefined {
+  if (!/^[-dlhcbps?][-r][-w][-xsS][-r][-w][-xsS][-r][-w][-xtT]$/.test(text)) return undefined;
+  const bits = [0o400, 0o200, 0o100, 0o40, 0o20, 0o10, 0o4, 0o2, 0o1];
+  const special: Record<number, number> = { 3: 0o4000, 6: 0o2000, 9: 0o1000 };
+  let mode = 0;
+  for (let i = 1; i <= 9; i++) {
+    const c = text[i];
+    if (c === 'r' || c === 'w' || c === 'x' || c === 's' || c === 't') mode |= bits[i - 1];
+    if (c === 's' || c === 'S' || c === 't' || c === 'T') mode |= special[i];
+  }
+  return mode;
+}
+
+/**
+ * The chosen items from `borg list --json-lines` (metadata only, as the internals' `items` gives them): the `borg`
+ * commands' way where borg's python cannot be used. A hard-link slave gets its master's size (borg list prints 0);
+ * undefined when a master is not among the listed items (the caller then reads the export-tar manifest).
+ */
+async function listedEntries(standby: Standby, source: BackupSource, snapshot: Snapshot, options: ManifestOptions): Promise<FileEntry[] | undefined> {
+  const r = await borg(
+    standby,
+    source,
+    'read the snapshot in',
+    ['list', '--bypass-lock', '--json-lines', '--format', '{type}{mode}{uid}{gid}{size}{path}{linktarget}', archive(source, snapshot), ...cleanPaths(source.paths)],
+    { signal: options.signal, timeoutMs: options.timeoutMs, background: options.background },
+  );
+  const entries: FileEntry[] = [];
+  const sizes = new Map<string, number>();
+  const slaves: { entry: FileEntry; master: string }[] = [];
+  for (const line of r.stdout.split('\n')) {
+    if (!line.trim()) continue;
+    let item: { type?: unknown; mode?: unknown; uid?: unknown; gid?: unknown; size?: unknown; path?: unknown; linktarget?: unknown };
+    try {
+      item = JSON.parse(line);
+    } catch {
+      throw new StepFailed(`borg: could not read the listing of ${archive(source, snapshot)}: ${line.slice(0, 120)}`);
+    }
+    const mode = typeof item.mode === 'string' ? parseFileMode(item.mode) : undefined;
+    if (typeof item.path !== 'string' || mode === undefined || typeof item.uid !== 'number' || typeof item.gid !== 'number')
+      throw new StepFailed(`borg: could not read the listing of ${archive(source, snapshot)}: ${line.slice(0, 120)}`);
+    const kind = (item.mode as string)[0];
+    if (kind === 's') continue; // export-tar leaves sockets out
+    const e: FileEntry = { path: item.path, uid: item.uid, gid: item.gid, mode, size: 0, type: 'other' };
+    if (kind === '-' || kind === 'h') {
+      e.type = 'file';
+      if (kind === 'h') slaves.push({ entry: e, master: String(item.linktarget ?? '') });
+      else {
+        e.size = checkedSize(item.size, source);
+        sizes.set(e.path, e.size);
+      }
+    } else if (kind === 'd') e.type = 'dir';
+    else if (kind === 'l') {
+      e.type = 'symlink';
+      e.target = String(item.linktarget ?? '');
+    }
+    entries.push(e);
+  }
+  for (const s of slaves) {
+    const size = sizes.get(s.master);
+    if (size === undefined) return undefined;
+    s.entry.size = size;
+  }
+  return entries;
+}
+
+/** The export-tar manifest: what `borg export-tar` streams, each file hashed (sha256) by the manifest helper. */
+async function exportTarEntries(standby: Standby, source: BackupSource, snapshot: Snapshot, options: ManifestOptions): Promise<FileEntry[]> {
+  return runHelper(standby, {
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    background: options.background,
+    tool: TOOL,
+    repository: source.repository,
+    mode: 'tar',
+    secret: needPassword(source),
+    args: ['--paths', JSON.stringify(source.paths)],
+    producer: [...base(), 'export-tar', '--bypass-lock', archive(source, snapshot), '-', ...cleanPaths(source.paths)],
+  });
+}
+
+/** What the internals' `check` printed, validated. */
+function parseCheck(stdout: string, source: BackupSource): ContentCheck {
+  let out: { matched?: unknown; differs?: unknown; seconds?: unknown };
+  try {
+    out = JSON.parse(stdout);
+  } catch {
+    out = {};
+  }
+  const matched = out.matched;
+  const differs = out.differs;
+  if (
+    !Array.isArray(matched) ||
+    !matched.every((p) => typeof p === 'string') ||
+    !Array.isArray(differs) ||
+    !differs.every((d) => d && typeof (d as { path?: unknown }).path === 'string' && typeof (d as { found?: unknown }).found === 'string')
+  )
+    throw new StepFailed(`borg: could not read the content check of ${source.repository}: ${stdout.slice(0, 200)}`);
+  return {
+    by: 'borg chunk ids',
+    matched: matched as string[],
+    differs: (differs as { path: string; found: string }[]).map((d) => ({ path: d.path, found: d.found })),
+    ...(typeof out.seconds === 'number' ? { seconds: out.seconds } : {}),
+  };
+}
+
+/**
+ * The content check where borg's internals cannot be used: the export-tar manifest (every file of the archive read
+ * and hashed) against the restored files hashed on the standby. Only files both sides hashed are matched.
+ */
+async function checkByExport(
+  standby: Standby,
+  source: BackupSource,
+  snapshot: Snapshot,
+  root: string,
+  options: { signal?: AbortSignal; timeoutMs?: number },
+): Promise<ContentCheck> {
+  const t0 = performance.now();
+  const [expected, restored] = await Promise.all([
+    exportTarEntries(standby, source, snapshot, options),
+    listTree(standby, root, { signal: options.signal, timeoutMs: options.timeoutMs }),
+  ]);
+  const have = new Map(restored.map((e) => [e.path, e]));
+  const matched: string[] = [];
+  const differs: { path: string; found: string }[] = [];
+  for (const e of expected) {
+    if (e.type !== 'file' || !e.sha256) continue;
+    const got = have.get(e.path);
+    if (!got || got.type !== 'file' || !got.sha256) continue; // the listing reports what is missing or not a file
+    if (got.sha256 === e.sha256) matched.push(e.path);
+    else differs.push({ path: e.path, found: `sha256 ${got.sha256.slice(0, 12)}…, the snapshot has ${e.sha256.slice(0, 12)}…` });
+  }
+  return { by: 'borg export-tar and sha256', matched, differs, seconds: (performance.now() - t0) / 1000 };
+}
+
 /** borg's archive list (`borg list --json` or the preflight script's) as snapshots, oldest first. */
 function snapshots(archives: { name: string; time?: string; start?: string }[]): Snapshot[] {
   // with TZ=UTC borg prints UTC times without an offset
@@ -254,16 +437,36 @@ export const borgAdapter: BackupAdapter = {
   },
 
   async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {
-    const entries = await runHelper(standby, {
-      ...options,
-      tool: TOOL,
-      repository: source.repository,
-      mode: 'tar',
-      secret: needPassword(source),
-      args: ['--paths', JSON.stringify(source.paths)],
-      producer: [...base(), 'export-tar', '--bypass-lock', archive(source, snapshot), '-', ...cleanPaths(source.paths)],
+    let entries: FileEntry[] | undefined;
+    if (options.content === false) {
+      // metadata only (the drill compares the content with checkContent): the archive's items as borg list reads
+      // them, no chunk data; the `borg list` command where borg's python cannot be used
+      const fast = await internals(standby, source, 'read the snapshot in', ['items', source.repository, snapshot.id, JSON.stringify(cleanPaths(source.paths))], options);
+      entries = fast !== undefined ? parseEntries(fast) : await listedEntries(standby, source, snapshot, options);
+    }
+    // every file read and hashed from `borg export-tar`; without content, the digests are left out
+    entries ??= (await exportTarEntries(standby, source, snapshot, options)).map((e) => {
+      if (options.content !== false) return e;
+      const { sha256: _, ...rest } = e;
+      return rest;
     });
     requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
     yield* entries;
+  },
+
+  async checkContent(standby, source, snapshot, root, options) {
+    // borg's own python: the restored files cut at the chunk sizes the archive lists, hashed with the repository's
+    // id key, against the archive's chunk ids (forked workers, one per core); a differing piece compared byte by
+    // byte with the repository's chunk. Where that cannot work: the export-tar manifest against the restored
+    // files' sha256
+    const out = await internals(
+      standby,
+      source,
+      'check the restored files against',
+      ['check', source.repository, snapshot.id, JSON.stringify(cleanPaths(source.paths)), root],
+      options,
+    );
+    if (out !== undefined) return parseCheck(out, source);
+    return checkByExport(standby, source, snapshot, root, options);
   },
 };

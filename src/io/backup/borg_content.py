@@ -1,0 +1,364 @@
+# Runs ON THE STANDBY with the python of borg's own entry script (its `#!` line), using borg's own classes the way
+# `borg list` and `borg extract` do; the repository is only read (no lock, nothing written in it).
+#
+#   items REPO ARCHIVE PATHS_JSON
+#       the archive's items under the chosen paths from its metadata alone (no file data read), one JSON line each,
+#       as manifest_helper.py's `tar` mode prints what `borg export-tar` streams, without the sha256: path, type,
+#       size, uid, gid, mode, target. A hard link whose master is not chosen carries its master's size.
+#   check REPO ARCHIVE PATHS_JSON ROOT [WORKERS]
+#       compare every regular file restored under ROOT with the archive by the repository's own chunk ids: each
+#       file is cut where the archive says its chunks end (the chunk sizes it lists), each piece hashed with the
+#       repository's id key (key.id_hash, as `borg create` names a chunk), and the ids compared with the ones the
+#       item lists; a hard-link slave is compared with its master's chunks. Cutting at the listed sizes (instead of
+#       running the chunker again) is exact whatever chunker params made the chunk list (borg's files cache keeps
+#       lists made with older params). Forked workers (one per core) share the files, a large file in pieces. A
+#       piece whose id differs is read from the repository (repository.get + key.decrypt) and compared byte by byte,
+#       to name the first differing byte (and never to call a file different that is not). Prints one JSON object:
+#       {"matched": [paths], "differs": [{"path", "found"}], "seconds": s}.
+#
+# The passphrase comes from BORG_PASSCOMMAND=cat (stdin). A borg error exits with borg's own message and exit code;
+# anything this script does not know (not a local repository, other borg internals, a worker that failed) exits
+# FALLBACK with MARKER on stderr, and the adapter uses the `borg` commands instead.
+import sys
+if sys.path[:1] == ['']:
+    del sys.path[0]  # never a borg/ folder of the current directory
+import json
+import os
+import stat
+import time
+
+FALLBACK = int(os.environ.get('CONTINUITY_FALLBACK', '86'))
+MARKER = os.environ.get('CONTINUITY_MARKER', 'continuity: borg internals not usable here')
+SEGMENT = 64 << 20  # bytes of a large file one worker compares before another may take the next piece
+
+
+def fallback(why):
+    sys.stderr.write('%s: %s\n' % (MARKER, why))
+    sys.stderr.flush()
+    os._exit(FALLBACK)
+
+
+started = time.monotonic()
+try:
+    from borg.archive import Archive
+    from borg.cache import assert_secure
+    from borg.helpers import Error, Location, Manifest, check_extension_modules
+    from borg.logger import setup_logging
+    from borg.repository import Repository
+    setup_logging(level='warning')
+    check_extension_modules()
+except Exception as e:
+    fallback('%s: %s' % (type(e).__name__, e))
+
+
+def wanted(path, paths):
+    if not paths:
+        return True
+    for p in paths:
+        if path == p or path.startswith(p + '/'):
+            return True
+    return False
+
+
+def chunk_list(chunks):
+    """[(id, size)] of an item's chunk list (borg 1.2: ChunkListEntry(id, size, csize))."""
+    out = []
+    for c in chunks:
+        cid, size = c[0], c[1]
+        if not isinstance(cid, bytes) or not isinstance(size, int) or size < 0:
+            fallback('a chunk list entry this script does not know')
+        out.append((cid, size))
+    return out
+
+
+def selected(archive, paths):
+    """(item, chunks) of the chosen items in archive order; chunks: [(id, size)] for regular files (a hard-link
+    slave's are its master's, found among all items, chosen or not), None otherwise."""
+    masters = {}
+
+    def keep(item):
+        if stat.S_ISREG(item.mode) and 'source' not in item and item.get('hardlink_master', True):
+            # a possible hard-link master: its slaves (later in the archive) have no chunks of their own
+            masters[item.path] = item.get('chunks', [])
+        return wanted(item.path, paths)
+
+    for item in archive.iter_items(keep):
+        chunks = None
+        if stat.S_ISREG(item.mode):
+            if 'source' in item:
+                if item.source not in masters:
+                    fallback('a hard link to %r, which the archive does not hold before it' % item.source)
+                chunks = chunk_list(masters[item.source])
+            else:
+                chunks = chunk_list(item.get('chunks', []))
+        yield item, chunks
+
+
+def entry(item, chunks):
+    """What manifest_helper.py's `tar` mode makes of the member `borg export-tar` writes for this item."""
+    mode = item.mode
+    e = {'path': item.path, 'uid': item.uid, 'gid': item.gid, 'mode': stat.S_IMODE(mode), 'size': 0}
+    if stat.S_ISREG(mode):
+        e['type'] = 'file'
+        e['size'] = sum(s for _, s in chunks)
+    elif stat.S_ISDIR(mode):
+        e['type'] = 'dir'
+    elif stat.S_ISLNK(mode):
+        e['type'] = 'symlink'
+        e['target'] = item.source
+    elif stat.S_ISBLK(mode) or stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        e['type'] = 'other'
+    else:
+        return None  # export-tar leaves out what tar cannot hold (sockets)
+    return e
+
+
+def run_items(archive, paths):
+    out = []
+    for item, chunks in selected(archive, paths):
+        e = entry(item, chunks)
+        if e is not None:
+            out.append(json.dumps(e))
+            if len(out) >= 4096:
+                sys.stdout.write('\n'.join(out) + '\n')
+                del out[:]
+    if out:
+        sys.stdout.write('\n'.join(out) + '\n')
+
+
+def plan(files, workers):
+    """Units of work (file index, first chunk, end chunk, offset, bytes) dealt to `workers` lists, the largest
+    first to the least loaded worker; a large file in pieces of about SEGMENT bytes at its chunk boundaries."""
+    units = []
+    for i, (_, chunks) in enumerate(files):
+        if not chunks:
+            units.append((i, 0, 0, 0, 0))
+            continue
+        first, offset, size = 0, 0, 0
+        for k, (_, n) in enumerate(chunks):
+            size += n
+            if size >= SEGMENT or k == len(chunks) - 1:
+                units.append((i, first, k + 1, offset, size))
+                first, offset, size = k + 1, offset + size, 0
+    units.sort(key=lambda u: -u[4])
+    shares = [[] for _ in range(workers)]
+    load = [0] * workers
+    for u in units:
+        w = load.index(min(load))
+        shares[w].append(u)
+        load[w] += u[4] + 4096  # an open costs about as much as reading a few KiB
+    for s in shares:
+        s.sort()  # each file's pieces in order, files in archive order: one open per file
+    return shares
+
+
+def compare(files, share, id_hash, root):
+    """Results for one worker's units: (unit, None | 'found' message | [indexes of chunks whose id differs])."""
+    results = []
+    cur, fd, bad_open = None, None, None
+    flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0)
+    try:
+        for u in share:
+            i, first, end, offset, _ = u
+            path, chunks = files[i]
+            if i != cur:
+                if fd is not None:
+                    os.close(fd)
+                cur, fd, bad_open = i, None, None
+                try:
+                    fd = os.open(os.path.join(root, path), flags)
+                    st = os.fstat(fd)
+                    if not stat.S_ISREG(st.st_mode):
+                        bad_open = 'not a regular file'
+                    else:
+                        want = sum(n for _, n in chunks)
+                        if st.st_size != want:
+                            bad_open = 'size %d, the snapshot has %d' % (st.st_size, want)
+                except OSError as ex:
+                    bad_open = 'unreadable (%s)' % (ex.strerror or ex)
+            if bad_open is not None:
+                results.append((u, bad_open))
+                continue
+            differ = []
+            try:
+                for k in range(first, end):
+                    cid, n = chunks[k]
+                    data = os.pread(fd, n, offset) if n else b''
+                    if len(data) != n or id_hash(data) != cid:
+                        differ.append(k)
+                    offset += n
+            except OSError as ex:
+                results.append((u, 'unreadable (%s)' % (ex.strerror or ex)))
+                continue
+            results.append((u, differ))
+    finally:
+        if fd is not None:
+            os.close(fd)
+    return results
+
+
+def run_workers(files, id_hash, root, workers):
+    import marshal
+    import threading
+    shares = [s for s in plan(files, workers) if s]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children = []
+    for share in shares:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 3
+            try:
+                os.close(r)
+                data = marshal.dumps(compare(files, share, id_hash, root))
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(w, view):]
+                code = 0
+            except BaseException as ex:
+                try:
+                    sys.stderr.write('continuity: a comparing worker failed: %s: %s\n' % (type(ex).__name__, ex))
+                    sys.stderr.flush()
+                except BaseException:
+                    pass
+            finally:
+                os._exit(code)
+        os.close(w)
+        children.append((pid, r))
+    outputs = [b''] * len(children)
+
+    def drain(n, r):
+        parts = []
+        while True:
+            b = os.read(r, 1 << 16)
+            if not b:
+                break
+            parts.append(b)
+        os.close(r)
+        outputs[n] = b''.join(parts)
+
+    readers = [threading.Thread(target=drain, args=(n, r)) for n, (_, r) in enumerate(children)]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    failed = False
+    for pid, _ in children:
+        _, status = os.waitpid(pid, 0)
+        failed = failed or status != 0
+    if failed:
+        fallback('a comparing worker failed')
+    results = []
+    for o in outputs:
+        results.extend(marshal.loads(o))
+    # every unit must have come back: a file is only ever matched when all of it was compared
+    if sorted(u for u, _ in results) != sorted(u for s in shares for u in s):
+        fallback('the comparing workers did not answer for every piece')
+    return results
+
+
+def first_difference(a, b):
+    n = min(len(a), len(b))
+    lo = 0
+    # by blocks first: the first differing byte of two large pieces without a Python loop over every byte
+    step = 4096
+    while lo < n and a[lo:lo + step] == b[lo:lo + step]:
+        lo += step
+    for k in range(lo, min(lo + step, n)):
+        if a[k] != b[k]:
+            return k
+    return n
+
+
+def byte_compare(repository, key, root, path, chunks, indexes):
+    """None when the pieces at `indexes` hold exactly the repository's chunks, else what differs."""
+    offsets = []
+    at = 0
+    for _, n in chunks:
+        offsets.append(at)
+        at += n
+    flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0)
+    try:
+        fd = os.open(os.path.join(root, path), flags)
+    except OSError as ex:
+        return 'unreadable (%s)' % (ex.strerror or ex)
+    try:
+        for k in indexes:
+            cid, n = chunks[k]
+            try:
+                want = key.decrypt(cid, repository.get(cid))
+            except Exception as ex:
+                return 'chunk %d of %d could not be read from the repository to compare (%s)' % (k + 1, len(chunks), ex)
+            try:
+                have = os.pread(fd, n, offsets[k])
+            except OSError as ex:
+                return 'unreadable (%s)' % (ex.strerror or ex)
+            if have != want:
+                d = first_difference(have, want)
+                if d >= min(len(have), len(want)):
+                    return 'chunk %d of %d: %d bytes, the repository has %d' % (k + 1, len(chunks), len(have), len(want))
+                return 'byte %d differs' % (offsets[k] + d)
+    finally:
+        os.close(fd)
+    return None
+
+
+def run_check(repository, key, archive, paths, root, workers):
+    files = [(item.path, chunks) for item, chunks in selected(archive, paths) if chunks is not None]
+    results = run_workers(files, key.id_hash, root, workers) if files else []
+    found = {}  # file index -> message
+    differ = {}  # file index -> chunk indexes whose id differs
+    for (i, *_), r in results:
+        if isinstance(r, str):
+            found.setdefault(i, r)
+        elif r:
+            differ.setdefault(i, []).extend(r)
+    for i, ks in sorted(differ.items()):
+        if i in found:
+            continue
+        path, chunks = files[i]
+        what = byte_compare(repository, key, root, path, chunks, sorted(ks))
+        if what is not None:
+            found[i] = what
+    matched = [files[i][0] for i in range(len(files)) if i not in found]
+    differs = [{'path': files[i][0], 'found': m} for i, m in sorted(found.items())]
+    return {'matched': matched, 'differs': differs}
+
+
+def main():
+    what, repo, name = sys.argv[1], sys.argv[2], sys.argv[3]
+    paths = [p.strip('/') for p in json.loads(sys.argv[4]) if p.strip('/')]
+    try:
+        location = Location(repo)
+        if location.proto != 'file' or location.archive:
+            fallback('not a local repository')
+        with Repository(location.path, exclusive=False, lock=False, lock_wait=1) as repository:
+            manifest, key = Manifest.load(repository, (Manifest.Operation.READ,))
+            assert_secure(repository, manifest, 1)
+            archive = Archive(repository, key, manifest, name)
+            cp = archive.metadata.get('chunker_params')
+            if what == 'items':
+                run_items(archive, paths)
+            elif what == 'check':
+                root = sys.argv[5]
+                workers = int(sys.argv[6]) if len(sys.argv) > 6 else (os.cpu_count() or 2)
+                out = run_check(repository, key, archive, paths, root, max(1, workers))
+                out['seconds'] = time.monotonic() - started
+                out['chunker_params'] = list(cp) if cp is not None else None
+                sys.stdout.write(json.dumps(out) + '\n')
+            else:
+                fallback('unknown mode %s' % what)
+    except Error as e:
+        sys.stdout.flush()
+        sys.stderr.write(e.get_message() + '\n')
+        sys.stderr.flush()
+        os._exit(e.exit_code)
+    except SystemExit:
+        raise
+    except Exception as e:
+        fallback('%s: %s' % (type(e).__name__, e))
+    sys.stdout.flush()
+
+
+main()
