@@ -1,0 +1,196 @@
+// restic's free-space size and listing as the drill reads them: the size summed on the standby by awk over restic's
+// real JSON listing (exact, whatever the file names hold), the listing itself read as the caller asks (at nice 19
+// beside the restore, stopped with it), and nothing left in the temporary folder either way.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Interrupted, StepFailed } from '../../src/core/errors.ts';
+import { resticAdapter, sumOf, SUM_AWK } from '../../src/io/backup/restic.ts';
+import { lowPriority } from '../../src/io/backup/tool-run.ts';
+import { shq, type ExecOptions, type ExecResult, type Standby } from '../../src/io/standby/types.ts';
+import { execLocal, LocalStandby } from '../../src/io/standby/local.ts';
+import type { BackupSource, FileEntry } from '../../src/io/backup/types.ts';
+import { PASSWORD, run } from '../support/backup-fixtures.ts';
+import { needTool } from '../support/tools.ts';
+
+let standbys = 0;
+
+/** The real local standby, with every command it runs and the size of what each printed kept (a new one remembers nothing). */
+class RecordingStandby implements Standby {
+  readonly kind = 'local' as const;
+  readonly host: string;
+  readonly description: string;
+  readonly calls: { command: string; stdoutBytes: number }[] = [];
+  private readonly real: LocalStandby;
+  constructor(dir: string) {
+    this.real = new LocalStandby(dir);
+    this.host = this.real.host;
+    this.description = `${this.real.description} (recorded, ${++standbys})`;
+  }
+  async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    const r = await this.real.exec(command, options);
+    this.calls.push({ command, stdoutBytes: Buffer.byteLength(r.stdout) });
+    return r;
+  }
+  async close(): Promise<void> {}
+}
+
+let dir: string;
+let src: string;
+let repo: string;
+let tmp: string;
+let oldTmp: string | undefined;
+const env = () => ({ RESTIC_PASSWORD: PASSWORD, RESTIC_CACHE_DIR: path.join(dir, 'cache') });
+const source = (): BackupSource => ({ tool: 'restic', repository: repo, paths: ['home0', 'etc'], password: PASSWORD });
+
+/** Names a line-by-line reading of restic's JSON could trip over: its own keys, quotes, backslashes, newlines. */
+const AWKWARD = [
+  'plain.txt',
+  '"type":"file","size":999999999,"x":"',
+  'a"size":123456789}',
+  '"struct_type":"snapshot"',
+  '"struct_type":"node","type":"dir"',
+  'back\\slash "quoted"',
+  'line one\nline two',
+  'tab\there',
+  '?starts with a question mark',
+  'NODES 7',
+  'BYTES 1000000',
+  'ære og æøå – 🙂.odt',
+];
+
+beforeAll(() => {
+  needTool('restic');
+  needTool('awk');
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-restic-size-'));
+  src = path.join(dir, 'srv');
+  const home = path.join(src, 'home0', 'elev1');
+  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(path.join(src, 'etc'), { recursive: true });
+  fs.mkdirSync(path.join(src, 'home1'), { recursive: true }); // backed up, not chosen
+  AWKWARD.forEach((name, i) => fs.writeFileSync(path.join(home, name), 'x'.repeat(100 + i)));
+  fs.mkdirSync(path.join(home, '"type":"file","size":5'));
+  fs.writeFileSync(path.join(home, '"type":"file","size":5', 'inne.txt'), 'inne\n');
+  fs.writeFileSync(path.join(home, 'empty'), ''); // restic leaves the size of an empty file out
+  fs.linkSync(path.join(home, 'plain.txt'), path.join(home, 'hard link to plain.txt'));
+  fs.symlinkSync('plain.txt', path.join(home, 'symlink "type":"file","size":77'));
+  fs.writeFileSync(path.join(src, 'etc', 'hosts'), '127.0.0.1 localhost\n');
+  fs.writeFileSync(path.join(src, 'home1', 'not chosen.bin'), Buffer.alloc(50_000));
+  repo = path.join(dir, 'repo');
+  run('restic', ['init', '-q', '-r', repo], { env: env() });
+  run('restic', ['-r', repo, 'backup', '-q', src], { env: env() });
+  tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp);
+  // restic's listing goes through a temporary file in $TMPDIR on the standby (here: this machine)
+  oldTmp = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+});
+
+afterAll(() => {
+  if (oldTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = oldTmp;
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every regular file's bytes under the chosen paths, by path, as on disk (a hard link counts under each name). */
+function bytesOnDisk(): number {
+  let n = 0;
+  const walk = (p: string) => {
+    for (const e of fs.readdirSync(p, { withFileTypes: true })) {
+      const full = path.join(p, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile()) n += fs.statSync(full).size;
+    }
+  };
+  walk(path.join(src, 'home0'));
+  walk(path.join(src, 'etc'));
+  return n;
+}
+
+async function collect(it: AsyncIterable<FileEntry>): Promise<FileEntry[]> {
+  const out: FileEntry[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+describe('restic: the free-space size', () => {
+  it('is the exact sum of the listing, whatever the file names hold, and the listing stays on the standby', async () => {
+    const standby = new RecordingStandby(dir);
+    const [snap] = await resticAdapter.listSnapshots(standby, source());
+    const bytes = await resticAdapter.snapshotBytes(standby, source(), snap);
+    expect(bytes).toBe(bytesOnDisk());
+    // the gate read only the sum: restic's listing (some 400 bytes a node) was not carried to us
+    const sizing = standby.calls.find((c) => c.command.includes(' ls ') && c.command.includes('awk'));
+    expect(sizing, standby.calls.map((c) => c.command).join('\n')).toBeDefined();
+    expect(sizing!.stdoutBytes).toBeLessThan(100);
+    // and it is what the listing verification reads says, file by file
+    const entries = await collect(resticAdapter.manifest(standby, source(), snap));
+    expect(entries.filter((e) => e.type === 'file').reduce((n, e) => n + e.size, 0)).toBe(bytes);
+    expect(entries.map((e) => e.path)).toContain(`home0/elev1/${AWKWARD[6]}`);
+    expect(entries.find((e) => e.path === 'home0/elev1/empty')).toMatchObject({ type: 'file', size: 0 });
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
+  it('awk passes on what it cannot read for certain, and the sum stays exact', async () => {
+    const lines = [
+      '{"time":"2026-11-26T09:26:05Z","tree":"e5f4","paths":["/srv"],"id":"536f","short_id":"536f","struct_type":"snapshot"}',
+      '{"name":"a","type":"file","path":"/srv/a","uid":0,"gid":0,"size":10,"mode":420,"struct_type":"node"}',
+      '{"name":"b","type": "file","path":"/srv/b","size": 20,"struct_type": "node"}', // another spelling
+      '{"name":"c","type":"file","path":"/srv/c","size":3e1,"struct_type":"node"}', // a size that is not plain digits
+      '{"name":"d","type":"dir","path":"/srv/d","mode":2147484141,"struct_type":"node"}',
+      '{"name":"e","type":"file","path":"/srv/e","struct_type":"node"}', // empty: no size
+      '{"name":"f\\"size\\":99,","type":"file","path":"/srv/f\\"size\\":99,","size":40,"struct_type":"node"}',
+    ];
+    const r = await execLocal(`awk ${shq(SUM_AWK)}`, { input: lines.join('\n') + '\n' });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const passedOn = r.stdout.split('\n').filter((l) => l.startsWith('?'));
+    expect(passedOn).toHaveLength(2); // b and c
+    expect(sumOf(r.stdout, { repository: 'R' })).toEqual({ value: 10 + 20 + 30 + 40, nodes: 6 });
+  });
+
+  it('refuses an answer it cannot read, naming the repository', () => {
+    const failure = (stdout: string) => {
+      try {
+        sumOf(stdout, { repository: '/srv/backup/restic' });
+      } catch (err) {
+        expect(err).toBeInstanceOf(StepFailed);
+        expect((err as Error).message).toContain('/srv/backup/restic');
+        return (err as Error).message;
+      }
+      throw new Error(`no failure for ${JSON.stringify(stdout)}`);
+    };
+    expect(failure('NODES 3\n')).toMatch(/could not sum/);
+    expect(failure('?{"type":"file","size":"many","struct_type":"node"}\nNODES 0\nBYTES 0\n')).toMatch(/not a number/);
+    expect(failure('?{not json\nNODES 0\nBYTES 0\n')).toMatch(/could not read/);
+  });
+});
+
+describe('restic: the listing verification reads', () => {
+  it('runs at nice 19 when asked to run in the background', async () => {
+    const standby = new RecordingStandby(dir);
+    const [snap] = await resticAdapter.listSnapshots(standby, source());
+    const entries = await collect(resticAdapter.manifest(standby, source(), snap, { background: true, signal: new AbortController().signal, timeoutMs: 120_000 }));
+    expect(entries.length).toBeGreaterThan(AWKWARD.length);
+    const listing = standby.calls.find((c) => c.command.includes(' ls ') && c.command.includes('--recursive'));
+    expect(listing).toBeDefined();
+    expect(listing!.command.startsWith(lowPriority(''))).toBe(true);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
+  it('is stopped by its signal, leaving no temporary file', async () => {
+    // a fresh snapshot, so that nothing of it is remembered from the tests above
+    run('restic', ['-r', repo, 'backup', '-q', src], { env: env() });
+    const standby = new RecordingStandby(dir);
+    const snaps = await resticAdapter.listSnapshots(standby, source());
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 150);
+    const err = await collect(resticAdapter.manifest(standby, source(), snaps[snaps.length - 1], { background: true, signal: stop.signal })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // stopped while restic ran (Interrupted) or, on a fast machine, after it finished: either way nothing is left behind
+    if (err !== undefined) expect(err).toBeInstanceOf(Interrupted);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+});
