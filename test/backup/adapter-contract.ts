@@ -86,6 +86,13 @@ export function adapterContract(o: ContractOptions): void {
           const files = [...want.values()].filter((e) => e.type === 'file').length;
           expect(report && report.contentVerified).toMatchObject({ files });
           expect(report && report.contentVerified!.at).toBeGreaterThan(0);
+        } else if (o.adapter.restoreReadsManifest) {
+          // the manifest read from the stream the restore extracted: exactly what manifest() reads from the repository
+          expect(report && report.manifest, 'the restore hands over its manifest').toBeDefined();
+          const fromRestore = [...byPath(report!.manifest!).entries()].sort(([a], [b]) => a.localeCompare(b));
+          const fromRepository = [...byPath(await collect(o.adapter.manifest(env.standby, source, snap))).entries()].sort(([a], [b]) => a.localeCompare(b));
+          expect(fromRestore).toEqual(fromRepository);
+          expect(report!.contentVerified).toBeUndefined();
         } else expect(report ?? undefined).toBeUndefined();
         expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
         for (const [p, e] of want) expect(got.get(p), p).toEqual(e);

@@ -178,16 +178,55 @@ def hash_stream(f):
 
 
 class _Counted:
-    """A forward-only byte stream that knows its position: what tarfile's header parser needs from a file."""
+    """A forward-only byte stream that knows its position: what tarfile's header parser needs from a file. `view`
+    hands out pieces of large reads without copying them (memoryviews, valid until the next call), so a member's
+    content goes to its digest straight from the block it arrived in."""
 
     def __init__(self, f):
         self.f = f
         self.pos = 0
+        self.mv = memoryview(b"")
+        self.off = 0
+
+    def view(self, n):
+        end = self.off + n
+        if end <= len(self.mv):
+            r = self.mv[self.off:end]
+            self.off = end
+            self.pos += n
+            return r
+        parts = [self.mv[self.off:]]
+        need = n - len(parts[0])
+        self.mv, self.off = memoryview(b""), 0
+        while need > 0:
+            b = self.f.read(max(CHUNK, need))
+            if not b:
+                break
+            self.mv = memoryview(b)
+            take = min(need, len(b))
+            parts.append(self.mv[:take])
+            self.off = take
+            need -= take
+        r = b"".join(parts)
+        self.pos += len(r)
+        return r
+
+    def some(self, n):
+        """Up to n bytes (at least one, unless the stream ended) from the block at hand, never copied."""
+        if self.off >= len(self.mv):
+            b = self.f.read(CHUNK)
+            if not b:
+                return b""
+            self.mv, self.off = memoryview(b), 0
+        end = min(self.off + n, len(self.mv))
+        r = self.mv[self.off:end]
+        self.pos += end - self.off
+        self.off = end
+        return r
 
     def read(self, n):
-        b = self.f.read(n)
-        self.pos += len(b)
-        return b
+        r = self.view(n)
+        return r.tobytes() if isinstance(r, memoryview) else r
 
     def tell(self):
         return self.pos
@@ -295,10 +334,13 @@ def tar_members(stream):
         left = [data]
 
         def content(n=None, _left=left):
+            # up to n bytes of the member's content (fewer at a block's end: callers loop), never copied
             want = _left[0] if n is None else min(n, _left[0])
-            b = f.read(want)
+            if want <= 0:
+                return b""
+            b = f.some(want)
             _left[0] -= len(b)
-            if len(b) < want:
+            if not b:
                 raise tarfile.ReadError("unexpected end of data")
             return b
 
@@ -308,12 +350,11 @@ def tar_members(stream):
 
 
 class _Stream:
-    """A forward-only byte stream fed by a thread of its own: it reads large chunks from `raw` (a file or a pipe),
+    """A forward-only byte stream fed by a thread of its own: it reads large chunks from `raw` (a file or a pipe) and
     inflates them with zlib when `gunzip` (zlib lets go of the GIL while it inflates; the CRC and length of every
-    gzip member are checked), and, with `restore`, first writes every chunk of the plain stream to that restoring
-    process (the restore gets the bytes before the parser does, and never waits for it)."""
+    gzip member are checked)."""
 
-    def __init__(self, raw, gunzip=False, restore=None):
+    def __init__(self, raw, gunzip=False):
         import queue
         self.q = queue.Queue(maxsize=16)
         self.buf = b""
@@ -321,44 +362,13 @@ class _Stream:
         self.done = False
         self.raw = raw
         self.gunzip = gunzip
-        self.restore = restore
         self.t = threading.Thread(target=self._run, daemon=True)
         self.t.start()
 
-    def _put(self, b):
-        r = self.restore
-        if r is not None and r.alive:
-            try:
-                write_all(r.fd, b)
-            except OSError:  # the restore stopped (its exit status and message tell why)
-                r.alive = False
-        self.q.put(b)
-
     def _run(self):
         try:
-            import zlib
-            d = zlib.decompressobj(31) if self.gunzip else None
-            started = False
-            while True:
-                c = self.raw.read(CHUNK)
-                if not c:
-                    break
-                if d is None:
-                    self._put(c)
-                    continue
-                while c:
-                    out = d.decompress(c)
-                    started = True
-                    if out:
-                        self._put(out)
-                    if d.eof:  # the next member of a multi-member gzip, if any
-                        c = d.unused_data
-                        d = zlib.decompressobj(31)
-                        started = False
-                    else:
-                        c = b""
-            if started and not d.eof:
-                raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            for b in plain_chunks(self.raw, self.gunzip):
+                self.q.put(b)
             self.q.put(None)
         except Exception as ex:  # handed to the reader, which raises it
             self.q.put(ex)
@@ -383,13 +393,146 @@ class _Stream:
             parts.append(take)
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
-    def drain(self):
-        """Read to the end (what follows the last member still reaches the restore); errors were reported already."""
-        try:
-            while self.read(CHUNK):
+
+def plain_chunks(raw, gunzip):
+    """The plain tar stream of `raw` in large chunks, inflated by zlib when `gunzip` (every gzip member's CRC and length
+    checked; a stream that ends inside a member raises EOFError)."""
+    import zlib
+    d = zlib.decompressobj(31) if gunzip else None
+    started = False
+    while True:
+        c = raw.read(CHUNK)
+        if not c:
+            break
+        if d is None:
+            yield c
+            continue
+        while c:
+            out = d.decompress(c)
+            started = True
+            if out:
+                yield out
+            if d.eof:  # the next member of a multi-member gzip, if any
+                c = d.unused_data
+                d = zlib.decompressobj(31)
+                started = False
+            else:
+                c = b""
+    if started and not d.eof:
+        raise EOFError("compressed file ended before the end-of-stream marker was reached")
+
+
+class _Feeder:
+    """The plain stream read (and inflated) by a forked process of its own, which hands every chunk to two writer
+    threads: one feeds the restoring process, one this process (through a pipe). Each has a queue of its own, so the
+    restore never waits for the parsing and hashing here (nor they for it), and the two processes share no GIL.
+    `read` is the stream as this process sees it; `finish` says whether the feeder failed."""
+
+    TO_RESTORE = 64  # chunks queued for the restore: it sets the pace
+    TO_PARSER = 256 << 20  # bytes queued for the parser here before the feeder waits for it
+
+    def __init__(self, raw, gunzip, restore):
+        import fcntl
+        r, w = os.pipe()
+        er, ew = os.pipe()
+        for fd in (w, restore.fd):
+            try:
+                fcntl.fcntl(fd, 1031, CHUNK)  # F_SETPIPE_SZ: room for a whole chunk
+            except OSError:
                 pass
-        except Exception:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            os.close(er)
+            os._exit(self._feed(raw, gunzip, restore.fd, w, ew))
+        os.close(w)
+        os.close(ew)
+        restore.detach()  # the feeder holds the restore's stdin now: it ends when the feeder does
+        self.pid = pid
+        self.err = er
+        self.f = open(r, "rb", buffering=CHUNK)
+
+    @classmethod
+    def _feed(cls, raw, gunzip, restore_fd, parser_fd, err_fd):
+        import queue
+        to_restore = queue.Queue(maxsize=cls.TO_RESTORE)
+        to_parser = []
+        cond = threading.Condition()
+        state = {"queued": 0, "done": False, "parser_gone": False}
+
+        def feed_restore():
+            alive = True
+            while True:
+                b = to_restore.get()
+                if b is None:
+                    break
+                if alive:
+                    try:
+                        write_all(restore_fd, b)
+                    except OSError:  # the restore stopped (its exit status and message tell why)
+                        alive = False
+            os.close(restore_fd)
+
+        def feed_parser():
+            while True:
+                with cond:
+                    while not to_parser and not state["done"]:
+                        cond.wait()
+                    if not to_parser:
+                        break
+                    b = to_parser.pop(0)
+                    state["queued"] -= len(b)
+                    cond.notify_all()
+                if state["parser_gone"]:
+                    continue
+                try:
+                    write_all(parser_fd, b)
+                except OSError:  # the parser stopped: it reports why
+                    state["parser_gone"] = True
+            os.close(parser_fd)
+
+        threads = [threading.Thread(target=feed_restore), threading.Thread(target=feed_parser)]
+        for t in threads:
+            t.start()
+        code = 0
+        try:
+            for b in plain_chunks(raw, gunzip):
+                to_restore.put(b)
+                with cond:
+                    while state["queued"] >= cls.TO_PARSER and not state["parser_gone"]:
+                        cond.wait()
+                    to_parser.append(b)
+                    state["queued"] += len(b)
+                    cond.notify_all()
+        except Exception as ex:
+            os.write(err_fd, str(ex).encode("utf-8", "replace")[:4000])
+            code = 3
+        to_restore.put(None)
+        with cond:
+            state["done"] = True
+            cond.notify_all()
+        for t in threads:
+            t.join()
+        return code
+
+    def read(self, n):
+        return self.f.read(n)
+
+    def finish(self):
+        """Read to the end (so the feeder is never stuck on a full pipe), wait for it; None, or its error."""
+        try:
+            while self.f.read(CHUNK):
+                pass
+        except OSError:
             pass
+        _, status = os.waitpid(self.pid, 0)
+        msg = os.read(self.err, 4096).decode("utf-8", "replace")
+        os.close(self.err)
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            return None
+        return msg or "the reader of the archive ended with status %d" % status
 
 
 class Restorer:
@@ -401,13 +544,16 @@ class Restorer:
         except FileNotFoundError:
             fail("sh: 1: %s: not found" % cmd[0], 127)
         self.fd = self.proc.stdin.fileno()
-        self.alive = True
         self.err = b""
         self.t = threading.Thread(target=self._drain, daemon=True)
         self.t.start()
 
     def _drain(self):
         self.err = self.proc.stderr.read()
+
+    def detach(self):
+        """Close this process's end of its stdin (another process feeds it)."""
+        self.proc.stdin.close()
 
     def finish(self):
         """Close its stdin, wait; None when it succeeded, else the message."""
@@ -427,16 +573,20 @@ def run_tar(opts):
     producer = Producer(opts["producer"], opts["password"]) if opts["producer"] else None
     restore = Restorer(opts["restore"]) if opts["restore"] else None
     if producer:
-        stream = _Stream(producer.stream, restore=restore) if restore else producer.stream
+        raw = producer.stream
     elif opts["file"]:
         try:
             raw = open(opts["file"], "rb", buffering=0 if (opts["gunzip"] or restore) else CHUNK)
         except OSError as ex:
             fail("cannot read %s: %s" % (opts["file"], ex.strerror))
-        stream = _Stream(raw, opts["gunzip"], restore) if (opts["gunzip"] or restore) else raw
     else:
-        stdin = open(sys.stdin.fileno(), "rb", buffering=0 if restore else CHUNK, closefd=False)
-        stream = _Stream(stdin, restore=restore) if restore else stdin
+        raw = open(sys.stdin.fileno(), "rb", buffering=0 if restore else CHUNK, closefd=False)
+    if restore:
+        stream = _Feeder(raw, opts["gunzip"], restore)
+    elif opts["gunzip"]:
+        stream = _Stream(raw, True)
+    else:
+        stream = raw
     files = {}  # member name -> (sha256, size), for hard links
     error = None
     try:
@@ -475,8 +625,11 @@ def run_tar(opts):
     except (tarfile.TarError, EOFError, OSError, zlib_error()) as ex:
         error = "the archive is corrupt or truncated: %s" % ex
     if restore:
-        # the rest of the stream (end-of-archive blocks) still goes to the restore, which then ends
-        stream.drain()
+        # the rest of the stream (end-of-archive blocks) still goes to the restore, which then ends; a damaged stream
+        # is named by the feeder that inflated it (the parser here saw only where it stopped)
+        fed = stream.finish()
+        if fed:
+            error = "the archive is corrupt or truncated: %s" % fed
         failed = restore.finish()
         if failed and not error:
             error = failed
