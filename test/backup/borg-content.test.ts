@@ -258,7 +258,7 @@ describe.skipIf(!has)('borg: content checked by the chunk ids', () => {
         'services:passed',
         'cleanup:passed',
       ]);
-      expect(j.backup.snapshotId ?? archive).toBe(archive);
+      expect(j.backup.snapshot).toBe(archive);
       const verify = j.phases.find((p) => p.name === 'verify')!;
       const check = verify.checks!.find((c) => c.name === 'content checked by borg chunk ids');
       expect(check, JSON.stringify(verify.checks)).toMatchObject({ passed: true });

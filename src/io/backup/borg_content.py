@@ -126,136 +126,190 @@ def run_items(archive, paths):
         sys.stdout.write('\n'.join(out) + '\n')
 
 
-def plan(files, workers):
-    """Units of work (file index, first chunk, end chunk, offset, bytes) dealt to `workers` lists, the largest
-    first to the least loaded worker; a large file in pieces of about SEGMENT bytes at its chunk boundaries."""
-    units = []
-    for i, (_, chunks) in enumerate(files):
-        if not chunks:
-            units.append((i, 0, 0, 0, 0))
+def fast_id_hash(key):
+    """key.id_hash, called without borg's Python layers where it is plain HMAC-SHA256 over the key's id_key (repokey,
+    keyfile, authenticated): checked against key.id_hash on sample data first; else key.id_hash itself."""
+    try:
+        import _hashlib
+        import functools
+        f = functools.partial(_hashlib.hmac_digest, key.id_key, digest='sha256')
+        for sample in (b'', b'continuity', os.urandom(4099)):
+            if f(sample) != key.id_hash(sample):
+                return key.id_hash
+        return f
+    except Exception:
+        return key.id_hash
+
+
+def compare_units(units, id_hash, results):
+    """Compare each unit (file index, path bytes relative to the current folder, offset, file size, [(id, size)])
+    with the restored file, appending (file index, offset, None | 'found' message | [chunk numbers whose id differs])
+    to `results`."""
+    flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_NONBLOCK', 0)  # never wait on a fifo
+    pread, openf, fstat, close, isreg = os.pread, os.open, os.fstat, os.close, stat.S_ISREG
+    append = results.append
+    for i, path, offset, total, chunks in units:
+        try:
+            fd = openf(path, flags)
+        except OSError as ex:
+            append((i, offset, 'unreadable (%s)' % (ex.strerror or ex)))
             continue
+        try:
+            st = fstat(fd)
+            if not isreg(st.st_mode):
+                append((i, offset, 'not a regular file'))
+                continue
+            if st.st_size != total:
+                append((i, offset, 'size %d, the snapshot has %d' % (st.st_size, total)))
+                continue
+            differ = None
+            at = offset
+            for k, (cid, n) in enumerate(chunks):
+                data = pread(fd, n, at)
+                if len(data) != n or id_hash(data) != cid:
+                    if differ is None:
+                        differ = []
+                    differ.append(k)
+                at += n
+            append((i, offset, differ))
+        except OSError as ex:
+            append((i, offset, 'unreadable (%s)' % (ex.strerror or ex)))
+        finally:
+            close(fd)
+
+
+class Workers:
+    """Forked workers (one per core) that compare restored files while the parent still reads the archive's items:
+    each gets batches of units through a pipe of its own (the least loaded worker the next batch) and answers with all
+    its results once its pipe is closed. A large file goes in pieces of about SEGMENT bytes at chunk boundaries."""
+
+    BATCH = 1 << 20  # bytes of file data per batch (small files: up to 512 of them)
+
+    def __init__(self, n, id_hash, root):
+        import marshal
+        self.marshal = marshal
+        self.children = []  # (pid, input fd, result fd)
+        self.load = [0] * n
+        self.batch = [[] for _ in range(n)]
+        self.batch_bytes = [0] * n
+        self.sent = 0
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for _ in range(n):
+            ir, iw = os.pipe()
+            rr, rw = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                code = 3
+                try:
+                    os.close(iw)
+                    os.close(rr)
+                    for _, w, r in self.children:  # the other workers' pipes
+                        os.close(w)
+                        os.close(r)
+                    os.chdir(root)
+                    code = self._serve(ir, rw, id_hash)
+                except BaseException as ex:
+                    try:
+                        sys.stderr.write('continuity: a comparing worker failed: %s: %s\n' % (type(ex).__name__, ex))
+                        sys.stderr.flush()
+                    except BaseException:
+                        pass
+                finally:
+                    os._exit(code)
+            os.close(ir)
+            os.close(rw)
+            self.children.append((pid, iw, rr))
+
+    def _serve(self, ir, rw, id_hash):
+        results = []
+        inp = os.fdopen(ir, 'rb', buffering=1 << 16)
+        while True:
+            head = inp.read(4)
+            if not head:
+                break
+            size = int.from_bytes(head, 'big')
+            body = inp.read(size)
+            if len(head) != 4 or len(body) != size:
+                raise EOFError('a batch ended early')
+            compare_units(self.marshal.loads(body), id_hash, results)
+        data = self.marshal.dumps(results)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(rw, view):]
+        return 0
+
+    def add(self, i, path, chunks):
+        """Queue file `i` (its path relative to the root, its [(id, size)]) for comparison."""
+        bpath = os.fsencode(path)
+        total = sum(n for _, n in chunks)
+        if total <= SEGMENT:
+            self._queue((i, bpath, 0, total, chunks), total)
+            return
         first, offset, size = 0, 0, 0
         for k, (_, n) in enumerate(chunks):
             size += n
             if size >= SEGMENT or k == len(chunks) - 1:
-                units.append((i, first, k + 1, offset, size))
+                self._queue((i, bpath, offset, total, chunks[first:k + 1]), size)
                 first, offset, size = k + 1, offset + size, 0
-    units.sort(key=lambda u: -u[4])
-    shares = [[] for _ in range(workers)]
-    load = [0] * workers
-    for u in units:
-        w = load.index(min(load))
-        shares[w].append(u)
-        load[w] += u[4] + 4096  # an open costs about as much as reading a few KiB
-    for s in shares:
-        s.sort()  # each file's pieces in order, files in archive order: one open per file
-    return shares
 
+    def _queue(self, unit, size):
+        w = self.load.index(min(self.load))
+        cost = size + 8192  # an open costs about as much as reading a few KiB
+        self.load[w] += cost
+        self.batch[w].append(unit)
+        self.batch_bytes[w] += cost
+        self.sent += 1
+        if self.batch_bytes[w] >= self.BATCH or len(self.batch[w]) >= 512:
+            self._send(w)
 
-def compare(files, share, id_hash, root):
-    """Results for one worker's units: (unit, None | 'found' message | [indexes of chunks whose id differs])."""
-    results = []
-    cur, fd, bad_open = None, None, None
-    flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0)
-    try:
-        for u in share:
-            i, first, end, offset, _ = u
-            path, chunks = files[i]
-            if i != cur:
-                if fd is not None:
-                    os.close(fd)
-                cur, fd, bad_open = i, None, None
-                try:
-                    fd = os.open(os.path.join(root, path), flags)
-                    st = os.fstat(fd)
-                    if not stat.S_ISREG(st.st_mode):
-                        bad_open = 'not a regular file'
-                    else:
-                        want = sum(n for _, n in chunks)
-                        if st.st_size != want:
-                            bad_open = 'size %d, the snapshot has %d' % (st.st_size, want)
-                except OSError as ex:
-                    bad_open = 'unreadable (%s)' % (ex.strerror or ex)
-            if bad_open is not None:
-                results.append((u, bad_open))
-                continue
-            differ = []
-            try:
-                for k in range(first, end):
-                    cid, n = chunks[k]
-                    data = os.pread(fd, n, offset) if n else b''
-                    if len(data) != n or id_hash(data) != cid:
-                        differ.append(k)
-                    offset += n
-            except OSError as ex:
-                results.append((u, 'unreadable (%s)' % (ex.strerror or ex)))
-                continue
-            results.append((u, differ))
-    finally:
-        if fd is not None:
-            os.close(fd)
-    return results
+    def _send(self, w):
+        if not self.batch[w]:
+            return
+        body = self.marshal.dumps(self.batch[w])
+        data = memoryview(len(body).to_bytes(4, 'big') + body)
+        fd = self.children[w][1]
+        while data:
+            data = data[os.write(fd, data):]
+        self.batch[w] = []
+        self.batch_bytes[w] = 0
 
+    def finish(self):
+        """Every unit's result; a failed worker, or a unit nobody answered for, makes the script fall back."""
+        import threading
+        for w in range(len(self.children)):
+            self._send(w)
+            os.close(self.children[w][1])
+        outputs = [b''] * len(self.children)
 
-def run_workers(files, id_hash, root, workers):
-    import marshal
-    import threading
-    shares = [s for s in plan(files, workers) if s]
-    sys.stdout.flush()
-    sys.stderr.flush()
-    children = []
-    for share in shares:
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            code = 3
-            try:
-                os.close(r)
-                data = marshal.dumps(compare(files, share, id_hash, root))
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(w, view):]
-                code = 0
-            except BaseException as ex:
-                try:
-                    sys.stderr.write('continuity: a comparing worker failed: %s: %s\n' % (type(ex).__name__, ex))
-                    sys.stderr.flush()
-                except BaseException:
-                    pass
-            finally:
-                os._exit(code)
-        os.close(w)
-        children.append((pid, r))
-    outputs = [b''] * len(children)
+        def drain(n, r):
+            parts = []
+            while True:
+                b = os.read(r, 1 << 16)
+                if not b:
+                    break
+                parts.append(b)
+            os.close(r)
+            outputs[n] = b''.join(parts)
 
-    def drain(n, r):
-        parts = []
-        while True:
-            b = os.read(r, 1 << 16)
-            if not b:
-                break
-            parts.append(b)
-        os.close(r)
-        outputs[n] = b''.join(parts)
-
-    readers = [threading.Thread(target=drain, args=(n, r)) for n, (_, r) in enumerate(children)]
-    for t in readers:
-        t.start()
-    for t in readers:
-        t.join()
-    failed = False
-    for pid, _ in children:
-        _, status = os.waitpid(pid, 0)
-        failed = failed or status != 0
-    if failed:
-        fallback('a comparing worker failed')
-    results = []
-    for o in outputs:
-        results.extend(marshal.loads(o))
-    # every unit must have come back: a file is only ever matched when all of it was compared
-    if sorted(u for u, _ in results) != sorted(u for s in shares for u in s):
-        fallback('the comparing workers did not answer for every piece')
-    return results
+        readers = [threading.Thread(target=drain, args=(n, r)) for n, (_, _, r) in enumerate(self.children)]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+        failed = False
+        for pid, _, _ in self.children:
+            _, status = os.waitpid(pid, 0)
+            failed = failed or status != 0
+        if failed:
+            fallback('a comparing worker failed')
+        results = []
+        for o in outputs:
+            results.extend(self.marshal.loads(o))
+        # every unit must have come back: a file is only ever matched when all of it was compared
+        if len(results) != self.sent:
+            fallback('the comparing workers did not answer for every piece')
+        return results
 
 
 def first_difference(a, b):
@@ -305,15 +359,33 @@ def byte_compare(repository, key, root, path, chunks, indexes):
 
 
 def run_check(repository, key, archive, paths, root, workers):
-    files = [(item.path, chunks) for item, chunks in selected(archive, paths) if chunks is not None]
-    results = run_workers(files, key.id_hash, root, workers) if files else []
+    files = []
+    pool = Workers(workers, fast_id_hash(key), root)  # comparing while the items are still read
+    try:
+        for item, chunks in selected(archive, paths):
+            if chunks is not None:
+                pool.add(len(files), item.path, chunks)
+                files.append((item.path, chunks))
+    except BaseException:
+        for pid, w, r in pool.children:
+            os.kill(pid, 9)
+        raise
+    results = pool.finish()
     found = {}  # file index -> message
-    differ = {}  # file index -> chunk indexes whose id differs
-    for (i, *_), r in results:
+    differ = {}  # file index -> chunk numbers whose id differs
+    units = {}  # file index -> pieces answered
+    for i, offset, r in results:
+        units[i] = units.get(i, 0) + 1
         if isinstance(r, str):
             found.setdefault(i, r)
         elif r:
-            differ.setdefault(i, []).extend(r)
+            # chunk numbers within the piece -> within the file
+            chunks = files[i][1]
+            at, k0 = 0, 0
+            while at < offset:
+                at += chunks[k0][1]
+                k0 += 1
+            differ.setdefault(i, []).extend(k0 + k for k in r)
     for i, ks in sorted(differ.items()):
         if i in found:
             continue
@@ -321,7 +393,10 @@ def run_check(repository, key, archive, paths, root, workers):
         what = byte_compare(repository, key, root, path, chunks, sorted(ks))
         if what is not None:
             found[i] = what
-    matched = [files[i][0] for i in range(len(files)) if i not in found]
+    matched = [files[i][0] for i in range(len(files)) if i not in found and i in units]
+    unanswered = [i for i in range(len(files)) if i not in units]
+    if unanswered:
+        fallback('no answer for %d files' % len(unanswered))
     differs = [{'path': files[i][0], 'found': m} for i, m in sorted(found.items())]
     return {'matched': matched, 'differs': differs}
 
