@@ -44,14 +44,14 @@ async function restic(standby: Standby, source: BackupSource, action: string, ar
 }
 
 /**
- * A restic command whose output goes to a temporary file on the standby first, then to `reader` (`cat`: to us, in
- * large reads). restic writes its JSON listing a line per write(); into a pipe that is 100 000 writes for 100 000
- * files, each waking the reader: 3.6-4.9 s where the same listing into a file took 2.4-2.8 s (1 GB bench tree). The
- * file is unlinked as soon as it is open, so nothing is left behind even when the command is killed.
+ * A restic command whose output goes to a temporary file on the standby first, then to `readers` (fds 4 and 5 each
+ * read it from the start). restic writes its JSON listing a line per write(); into a pipe that is 100 000 writes for
+ * 100 000 files, each waking the reader: 3.6-4.9 s where the same listing into a file took 2.4-2.8 s (1 GB bench
+ * tree). The file is unlinked as soon as it is open, so nothing is left behind even when the command is killed.
  */
-function throughFile(source: BackupSource, args: string[], reader = 'cat'): string {
+function throughFile(source: BackupSource, args: string[], readers: string): string {
   const cmd = [...base(source), ...args].map(shq).join(' ');
-  return `f=$(mktemp "\${TMPDIR:-/var/tmp}/continuity-restic.XXXXXX") || exit 3; exec 3>"$f" 4<"$f"; rm -f "$f"; ${cmd} >&3 && exec ${reader} <&4`;
+  return `f=$(mktemp "\${TMPDIR:-/var/tmp}/continuity-restic.XXXXXX") || exit 3; exec 3>"$f" 4<"$f" 5<"$f"; rm -f "$f"; ${cmd} >&3 && ${readers}`;
 }
 
 interface ResticSnapshot {
@@ -152,50 +152,111 @@ function dirsUnder(source: BackupSource, root: string): string[] {
   return paths.length ? paths.map((p) => under(root, p)) : [root];
 }
 
+/** Reads of the chosen paths already made in this process (a snapshot never changes), by standby, repository, snapshot and paths. */
+const reads = new Map<string, Promise<{ bytes: number; nodes: Promise<ResticNode[]> }>>();
+
 /**
- * Read something of the chosen paths where the snapshot claims its folder is, or, when nothing is there (and the
- * folder's place is not known yet), where the tree keeps it (see rootOf). `read` tells how many nodes it found.
+ * The chosen paths of a snapshot, read once by one `restic ls --json --recursive` (into a temporary file, see
+ * throughFile): first the regular files' bytes, summed on the standby by awk (SUM_AWK) and answered as soon as they
+ * are known (the free-space gate), then the listing itself, which goes on arriving while the drill moves on and is
+ * parsed when verification asks for it (manifest, in a drill beside the restore). Whoever asks first starts it, with
+ * their options. At the path the snapshot claims for its folder, or, when nothing is there (and the folder's place is
+ * not known yet), where the tree keeps it (see rootOf).
  */
-async function atTreeRoot<T>(
-  standby: Standby,
-  source: BackupSource,
-  snapshot: Snapshot,
-  o: ReadOptions,
-  read: (dirs: string[]) => Promise<{ value: T; nodes: number }>,
-): Promise<T> {
-  const key = rootKey(standby, source, snapshot.id);
-  const claimed = await claimedRoot(standby, source, snapshot, o);
-  let root = treeRoots.get(key) ?? claimed;
-  let r = await read(dirsUnder(source, root));
-  if (!r.nodes && !treeRoots.has(key)) {
-    // nothing at the claimed path: a relative backup keeps its folder elsewhere in the tree (see rootOf)
-    const found = await findTreeRoot(standby, source, snapshot, claimed, o);
-    if (found !== root) r = await read(dirsUnder(source, (root = found)));
-  }
-  treeRoots.set(key, root);
-  return r.value;
-}
-
-/** Reads already made in this process (a snapshot never changes), by what, standby, repository, snapshot and paths. */
-const reads = new Map<string, Promise<unknown>>();
-
-function once<T>(what: string, standby: Standby, source: BackupSource, snapshot: Snapshot, read: () => Promise<T>): Promise<T> {
-  const key = `${what}\0${rootKey(standby, source, snapshot.id)}\0${JSON.stringify(cleanPaths(source.paths))}`;
-  let p = reads.get(key) as Promise<T> | undefined;
+function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: ReadOptions = {}): Promise<{ bytes: number; nodes: Promise<ResticNode[]> }> {
+  const key = `${rootKey(standby, source, snapshot.id)}\0${JSON.stringify(cleanPaths(source.paths))}`;
+  let p = reads.get(key);
   if (!p) {
-    p = read();
+    p = (async () => {
+      const at = rootKey(standby, source, snapshot.id);
+      const claimed = await claimedRoot(standby, source, snapshot, o);
+      let root = treeRoots.get(at) ?? claimed;
+      let read = readAt(standby, source, snapshot, dirsUnder(source, root), o);
+      let sum = await read.sum;
+      if (!sum.nodes && !treeRoots.has(at)) {
+        // nothing at the claimed path: a relative backup keeps its folder elsewhere in the tree (see rootOf)
+        const found = await findTreeRoot(standby, source, snapshot, claimed, o);
+        if (found !== root) {
+          read = readAt(standby, source, snapshot, dirsUnder(source, (root = found)), o);
+          sum = await read.sum;
+        }
+      }
+      treeRoots.set(at, root);
+      // a listing that fails to arrive is not remembered either
+      read.nodes.catch(() => reads.delete(key));
+      return { bytes: sum.value, nodes: read.nodes };
+    })();
     reads.set(key, p);
     p.catch(() => reads.delete(key)); // a failed read is not remembered
   }
   return p;
 }
 
+/** One read of `dirs` (see chosen): the sum as soon as awk has it, the nodes when the whole listing has arrived. */
+function readAt(
+  standby: Standby,
+  source: BackupSource,
+  snapshot: Snapshot,
+  dirs: string[],
+  o: ReadOptions,
+): { sum: Promise<{ value: number; nodes: number }>; nodes: Promise<ResticNode[]> } {
+  let head = '';
+  let answered = false;
+  let answer!: (sum: { value: number; nodes: number }) => void;
+  let refuse!: (err: unknown) => void;
+  const sum = new Promise<{ value: number; nodes: number }>((resolve, reject) => ((answer = resolve), (refuse = reject)));
+  const settle = (text: string) => {
+    answered = true;
+    try {
+      answer(sumOf(text, source));
+    } catch (err) {
+      refuse(err);
+    }
+  };
+  const run = runTool(standby, {
+    tool: TOOL,
+    action: 'list files of',
+    repository: source.repository,
+    command: throughFile(source, ['ls', '--json', '--recursive', snapshot.id, ...dirs], `awk ${shq(SUM_AWK)} <&4 && exec cat <&5`),
+    secret: needPassword(source),
+    ...o,
+    onStdout: (chunk) => {
+      if (answered) return;
+      // awk's answer ends with its BYTES line (after its NODES line); restic's listing (cat) follows
+      const end = /\nBYTES \d+\n/g;
+      end.lastIndex = Math.max(0, head.length - 40);
+      head += chunk;
+      const m = end.exec(head);
+      if (m) settle(head.slice(0, m.index + m[0].length));
+    },
+  });
+  run.then(
+    (r) => answered || settle(r.stdout),
+    (err) => answered || ((answered = true), refuse(err)),
+  );
+  const nodes = (async () => {
+    const r = await run;
+    const from = /^BYTES \d+\n/m.exec(r.stdout);
+    const out: ResticNode[] = [];
+    if (!from) return out; // sum refuses it (no answer from awk)
+    for (const line of r.stdout.slice(from.index + from[0].length).split('\n')) {
+      if (!line) continue;
+      const n = JSON.parse(line) as ResticNode;
+      // only what verification compares: restic's listing has three times and two spellings of the mode besides
+      if (n.struct_type === 'node') out.push({ type: n.type, path: n.path, uid: n.uid, gid: n.gid, mode: n.mode, ...(n.size !== undefined ? { size: n.size } : {}) });
+    }
+    return out;
+  })();
+  nodes.catch(() => {}); // awaited by verification, when it asks
+  return { sum, nodes };
+}
+
 /**
- * awk, on the standby, over restic's JSON listing: the regular files' bytes and the nodes counted without carrying the
- * listing (40 MB for 100 000 files) to us. restic's Go encoder writes compact JSON, each key once, and a `"` inside a
- * string is always escaped, so `"struct_type":"node"`, `"type":"` and `"size":` can only be those keys. A line that
- * does not read that way (another spelling, a size that is not plain digits) is passed on, `?`-prefixed, and parsed
- * by us: the sum is exactly what parsing every line would give.
+ * awk, on the standby, over restic's JSON listing: the regular files' bytes and the nodes counted before the listing
+ * (40 MB for 100 000 files) has been carried to us. restic's Go encoder writes compact JSON, each key once, and a `"`
+ * inside a string is always escaped, so `"struct_type":"node"`, `"type":"` and `"size":` can only be those keys. A
+ * line that does not read that way (another spelling, a size that is not plain digits) is passed on, `?`-prefixed,
+ * and parsed by us: the sum is exactly what parsing every line would give.
  */
 export const SUM_AWK = [
   '{',
@@ -210,22 +271,6 @@ export const SUM_AWK = [
   '}',
   'END { printf "NODES %.0f\\nBYTES %.0f\\n", n, s }',
 ].join('\n');
-
-/** The regular files' bytes under the chosen paths (the free-space gate), from restic's listing summed on the standby. */
-function chosenBytes(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<number> {
-  return once('bytes', standby, source, snapshot, () =>
-    atTreeRoot(standby, source, snapshot, {}, async (dirs) => {
-      const r = await runTool(standby, {
-        tool: TOOL,
-        action: 'size the chosen paths of',
-        repository: source.repository,
-        command: throughFile(source, ['ls', '--json', '--recursive', snapshot.id, ...dirs], `awk ${shq(SUM_AWK)}`),
-        secret: needPassword(source),
-      });
-      return sumOf(r.stdout, source);
-    }),
-  );
-}
 
 /** The awk's answer (SUM_AWK), with the lines it passed on parsed here. */
 export function sumOf(stdout: string, source: Pick<BackupSource, 'repository'>): { value: number; nodes: number } {
@@ -250,37 +295,11 @@ export function sumOf(stdout: string, source: Pick<BackupSource, 'repository'>):
     else if ((m = /^BYTES (\d+)$/.exec(line))) {
       value += Number(m[1]);
       complete = true;
+      break; // restic's listing follows
     }
   }
   if (!complete) throw new StepFailed(`restic: could not sum the sizes in restic's listing of ${source.repository}`);
   return { value, nodes };
-}
-
-/**
- * Every node under the chosen paths (the paths themselves included), for verification: read once, by whoever asks
- * first, with their options (the drill's manifest beside the restore: at nice 19, stopped with it).
- */
-function listing(standby: Standby, source: BackupSource, snapshot: Snapshot, o: ReadOptions): Promise<ResticNode[]> {
-  return once('nodes', standby, source, snapshot, () =>
-    atTreeRoot(standby, source, snapshot, o, async (dirs) => {
-      const r = await runTool(standby, {
-        tool: TOOL,
-        action: 'list files of',
-        repository: source.repository,
-        command: throughFile(source, ['ls', '--json', '--recursive', snapshot.id, ...dirs]),
-        secret: needPassword(source),
-        ...o,
-      });
-      const out: ResticNode[] = [];
-      for (const line of r.stdout.split('\n')) {
-        if (!line) continue;
-        const n = JSON.parse(line) as ResticNode;
-        // only what verification compares: restic's listing has three times and two spellings of the mode besides
-        if (n.struct_type === 'node') out.push({ type: n.type, path: n.path, uid: n.uid, gid: n.gid, mode: n.mode, ...(n.size !== undefined ? { size: n.size } : {}) });
-      }
-      return { value: out, nodes: out.length };
-    }),
-  );
 }
 
 /** restic's `finished verifying N files in T (took 2.309s)` and our marker's ctime, from the restore's output. */
@@ -331,9 +350,9 @@ export const resticAdapter: BackupAdapter = {
 
   async snapshotBytes(standby, source, snapshot) {
     // restic's own listing of the chosen paths, summed on the standby (restic 0.14's `stats` cannot narrow to paths,
-    // and its restore-size counts an inode number once across file systems). Verification reads the listing itself
-    // (manifest), in a drill beside the restore instead of on the RTO clock before it.
-    return chosenBytes(standby, source, snapshot);
+    // and its restore-size counts an inode number once across file systems); the listing itself goes on arriving for
+    // this drill's verification
+    return (await chosen(standby, source, snapshot)).bytes;
   },
 
   async restore(standby, source, snapshot, target, options) {
@@ -380,9 +399,10 @@ export const resticAdapter: BackupAdapter = {
     // modes. Content is not in it: restic's restore --verify checks that (see restore). restic 0.14's JSON listing
     // has no symlink targets either: a symlink is as restic restored it, and verification only checks it was not
     // replaced since.
-    // read as the caller asks: in a drill beside the restore, at the lowest priority, stopped with it
+    // in a drill the free-space gate started this read; otherwise it starts here, as the caller asks (beside the
+    // restore: at the lowest priority, stopped with it)
     const o: ReadOptions = { timeoutMs: options.timeoutMs, signal: options.signal, background: options.background };
-    const nodes = await listing(standby, source, snapshot, o);
+    const nodes = await (await chosen(standby, source, snapshot, o)).nodes;
     const root = await rootOf(standby, source, snapshot, o);
     const prefix = root === '/' ? '/' : `${root}/`;
     const entries: FileEntry[] = [];
