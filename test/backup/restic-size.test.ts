@@ -190,7 +190,9 @@ describe('restic: the listing verification reads', () => {
     const standby = new RecordingStandby(dir);
     const snaps = await resticAdapter.listSnapshots(standby, source());
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 150);
+    // well after the temporary file is unlinked (a few milliseconds after the start), while restic still runs (its key
+    // derivation alone takes some 0.3 s)
+    setTimeout(() => stop.abort(), 400);
     const err = await collect(resticAdapter.manifest(standby, source(), snaps[snaps.length - 1], { background: true, signal: stop.signal })).then(
       () => undefined,
       (e: unknown) => e,
