@@ -21,7 +21,7 @@ class RecordingStandby implements Standby {
   readonly kind = 'local' as const;
   readonly host: string;
   readonly description: string;
-  readonly calls: { command: string; stdoutBytes: number }[] = [];
+  readonly calls: { command: string; stdout: string; stdoutBytes: number }[] = [];
   /** what happened, in order: `ended <command>` as each command's run ends, and what the test adds */
   readonly log: string[] = [];
   private readonly real: LocalStandby;
@@ -32,7 +32,7 @@ class RecordingStandby implements Standby {
   }
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
     const r = await this.real.exec(command, options);
-    this.calls.push({ command, stdoutBytes: Buffer.byteLength(r.stdout) });
+    this.calls.push({ command, stdout: r.stdout.slice(0, 1000), stdoutBytes: Buffer.byteLength(r.stdout) });
     this.log.push(`ended ${command}`);
     return r;
   }
@@ -111,6 +111,21 @@ function bytesOnDisk(): number {
   return n;
 }
 
+/** Whether process `pid` still holds the listing file `file` open (waiting up to 5 s for it to let go). */
+async function holding(pid: number, file: string): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    let target = '';
+    try {
+      target = fs.readlinkSync(`/proc/${pid}/fd/4`);
+    } catch {
+      return false;
+    }
+    if (target !== `${file} (deleted)`) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
 async function collect(it: AsyncIterable<FileEntry>): Promise<FileEntry[]> {
   const out: FileEntry[] = [];
   for await (const e of it) out.push(e);
@@ -118,24 +133,39 @@ async function collect(it: AsyncIterable<FileEntry>): Promise<FileEntry[]> {
 }
 
 describe('restic: the free-space size', () => {
-  it('is the exact sum of the listing, whatever the file names hold, answered before the listing has arrived', async () => {
+  it('is the exact sum of the listing, whatever the file names hold; the listing stays on the standby until verify asks', async () => {
     const standby = new RecordingStandby(dir);
     const [snap] = await resticAdapter.listSnapshots(standby, source());
     const bytes = await resticAdapter.snapshotBytes(standby, source(), snap);
-    standby.log.push('size answered');
     expect(bytes).toBe(bytesOnDisk());
-    // and it is what the listing verification reads says, file by file
+    // the gate read only the sum: restic's listing (some 400 bytes a node) was not carried to us
+    const walks = () => standby.calls.filter((c) => c.command.includes(' ls '));
+    expect(walks()).toHaveLength(1);
+    expect(walks()[0].stdoutBytes).toBeLessThan(200);
+    const held = /^HELD (\d+) (.+)$/m.exec(walks()[0].stdout);
+    expect(held, walks()[0].stdout).not.toBeNull();
+    // and it is what the listing verification reads says, file by file: the same walk's listing, no second walk
     const entries = await collect(resticAdapter.manifest(standby, source(), snap));
+    expect(walks()).toHaveLength(1);
+    expect(standby.calls[standby.calls.length - 1].command).toContain(`/proc/${held![1]}/fd/4`);
     expect(entries.filter((e) => e.type === 'file').reduce((n, e) => n + e.size, 0)).toBe(bytes);
     expect(entries.map((e) => e.path)).toContain(`home0/elev1/${AWKWARD[6]}`);
     expect(entries.find((e) => e.path === 'home0/elev1/empty')).toMatchObject({ type: 'file', size: 0 });
-    // one walk of the snapshot for both: the sum (awk on the standby) came first, restic's listing after it, and the
-    // gate did not wait for the listing to arrive
-    const walks = standby.log.filter((l) => l.startsWith('ended ') && l.includes(' ls '));
-    expect(walks, standby.log.join('\n')).toHaveLength(1);
-    expect(walks[0]).toContain('awk');
-    expect(standby.log.indexOf('size answered')).toBeLessThan(standby.log.indexOf(walks[0]));
+    // the file was never in the temporary folder by name, and it is gone once its holder is
     expect(fs.readdirSync(tmp)).toEqual([]);
+    expect(await holding(Number(held![1]), held![2])).toBe(false);
+  });
+
+  it('a listing no longer held is walked again, and still right', async () => {
+    const standby = new RecordingStandby(dir);
+    const [snap] = await resticAdapter.listSnapshots(standby, source());
+    const bytes = await resticAdapter.snapshotBytes(standby, source(), snap);
+    const held = /^HELD (\d+) (.+)$/m.exec(standby.calls.find((c) => c.command.includes(' ls '))!.stdout)!;
+    process.kill(Number(held[1]));
+    expect(await holding(Number(held[1]), held[2])).toBe(false);
+    const entries = await collect(resticAdapter.manifest(standby, source(), snap));
+    expect(standby.calls.filter((c) => c.command.includes(' ls '))).toHaveLength(2);
+    expect(entries.filter((e) => e.type === 'file').reduce((n, e) => n + e.size, 0)).toBe(bytes);
   });
 
   it('awk passes on what it cannot read for certain, and the sum stays exact', async () => {

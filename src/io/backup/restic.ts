@@ -44,15 +44,15 @@ async function restic(standby: Standby, source: BackupSource, action: string, ar
 }
 
 /**
- * A restic command whose output goes to a temporary file on the standby first, then to `readers` (fds 4 and 5 each
- * read it from the start). restic writes its JSON listing a line per write(); into a pipe that is 100 000 writes for
- * 100 000 files, each waking the reader: 3.6-4.9 s where the same listing into a file took 2.4-2.8 s (1 GB bench
- * tree). The file is unlinked as soon as it is open, so nothing is left behind when the command is killed (but for an
- * empty file, killed in the few milliseconds between mktemp and rm).
+ * A restic command whose output goes to a temporary file `$f` on the standby first, for `then` to read through fd 4.
+ * restic writes its JSON listing a line per write(); into a pipe that is 100 000 writes for 100 000 files, each
+ * waking the reader: 3.6-4.9 s where the same listing into a file took 2.4-2.8 s (1 GB bench tree). The file is
+ * unlinked as soon as it is open, so nothing is left behind when the command is killed (but for an empty file, killed
+ * in the few milliseconds between mktemp and rm).
  */
-function throughFile(source: BackupSource, args: string[], readers: string): string {
+function throughFile(source: BackupSource, args: string[], then: string): string {
   const cmd = [...base(source), ...args].map(shq).join(' ');
-  return `f=$(mktemp "\${TMPDIR:-/var/tmp}/continuity-restic.XXXXXX") || exit 3; exec 3>"$f" 4<"$f" 5<"$f"; rm -f "$f"; ${cmd} >&3 && ${readers}`;
+  return `f=$(mktemp "\${TMPDIR:-/var/tmp}/continuity-restic.XXXXXX") || exit 3; exec 3>"$f" 4<"$f"; rm -f "$f"; ${cmd} >&3 || exit $?; exec 3>&-; ${then}`;
 }
 
 interface ResticSnapshot {
@@ -153,18 +153,25 @@ function dirsUnder(source: BackupSource, root: string): string[] {
   return paths.length ? paths.map((p) => under(root, p)) : [root];
 }
 
+/** The chosen paths of a snapshot as read once: the files' bytes, and restic's listing of them when asked. */
+interface Chosen {
+  bytes: number;
+  /** every node, parsed; read from the standby when first asked, as the asker says (ReadOptions) */
+  nodes: (o?: ReadOptions) => Promise<ResticNode[]>;
+}
+
 /** Reads of the chosen paths already made in this process (a snapshot never changes), by standby, repository, snapshot and paths. */
-const reads = new Map<string, Promise<{ bytes: number; nodes: () => Promise<ResticNode[]> }>>();
+const reads = new Map<string, Promise<Chosen>>();
 
 /**
- * The chosen paths of a snapshot, read once by one `restic ls --json --recursive` (into a temporary file, see
- * throughFile): first the regular files' bytes, summed on the standby by awk (SUM_AWK) and answered as soon as they
- * are known (the free-space gate), then the listing itself, which goes on arriving while the drill moves on and is
- * parsed when verification asks for it (manifest, in a drill beside the restore). Whoever asks first starts it, with
- * their options. At the path the snapshot claims for its folder, or, when nothing is there (and the folder's place is
- * not known yet), where the tree keeps it (see rootOf).
+ * The chosen paths of a snapshot, walked once by one `restic ls --json --recursive` into a temporary file on the
+ * standby: its regular files' bytes summed there by awk (SUM_AWK), the free-space gate's answer, and the file kept
+ * (see HOLD) until verification asks for the listing (manifest: in a drill as the restore starts, at nice 19). The 40 MB
+ * of a 100 000-file listing then reach us beside the restore instead of on the RTO clock between the gate and the
+ * restore, where receiving them took 0.4-0.5 s. At the path the snapshot claims for its folder, or, when nothing is
+ * there (and the folder's place is not known yet), where the tree keeps it (see rootOf).
  */
-function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: ReadOptions = {}): Promise<{ bytes: number; nodes: () => Promise<ResticNode[]> }> {
+function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: ReadOptions = {}): Promise<Chosen> {
   const key = `${rootKey(standby, source, snapshot.id)}\0${JSON.stringify(cleanPaths(source.paths))}`;
   let p = reads.get(key);
   if (!p) {
@@ -172,20 +179,26 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
       const at = rootKey(standby, source, snapshot.id);
       const claimed = await claimedRoot(standby, source, snapshot, o);
       let root = treeRoots.get(at) ?? claimed;
-      let read = readAt(standby, source, snapshot, dirsUnder(source, root), o);
-      let sum = await read.sum;
-      if (!sum.nodes && !treeRoots.has(at)) {
+      let read = await walk(standby, source, snapshot, dirsUnder(source, root), o);
+      if (!read.nodes && !treeRoots.has(at)) {
         // nothing at the claimed path: a relative backup keeps its folder elsewhere in the tree (see rootOf)
         const found = await findTreeRoot(standby, source, snapshot, claimed, o);
         if (found !== root) {
-          read = readAt(standby, source, snapshot, dirsUnder(source, (root = found)), o);
-          sum = await read.sum;
+          release(standby, read.held);
+          read = await walk(standby, source, snapshot, dirsUnder(source, (root = found)), o);
         }
       }
       treeRoots.set(at, root);
-      // a listing that fails to arrive is not remembered either
-      read.done.catch(() => reads.delete(key));
-      return { bytes: sum.value, nodes: read.nodes };
+      const dirs = dirsUnder(source, root);
+      let parsed: Promise<ResticNode[]> | undefined;
+      const nodes = (asked: ReadOptions = {}) => {
+        if (!parsed) {
+          parsed = listing(standby, source, snapshot, dirs, read.held, asked);
+          parsed.catch(() => (parsed = undefined)); // stopped or failed: the next asker reads again
+        }
+        return parsed;
+      };
+      return { bytes: read.value, nodes };
     })();
     reads.set(key, p);
     p.catch(() => reads.delete(key)); // a failed read is not remembered
@@ -193,68 +206,83 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
   return p;
 }
 
-/** One read of `dirs` (see chosen): the sum as soon as awk has it, the nodes when the whole listing has arrived. */
-function readAt(
-  standby: Standby,
-  source: BackupSource,
-  snapshot: Snapshot,
-  dirs: string[],
-  o: ReadOptions,
-): { sum: Promise<{ value: number; nodes: number }>; nodes: () => Promise<ResticNode[]>; done: Promise<unknown> } {
-  let head = '';
-  let answered = false;
-  let answer!: (sum: { value: number; nodes: number }) => void;
-  let refuse!: (err: unknown) => void;
-  const sum = new Promise<{ value: number; nodes: number }>((resolve, reject) => ((answer = resolve), (refuse = reject)));
-  const settle = (text: string) => {
-    answered = true;
-    try {
-      answer(sumOf(text, source));
-    } catch (err) {
-      refuse(err);
-    }
-  };
-  const run = runTool(standby, {
+/** Where the gate's walk left restic's listing: an unlinked file, open in a sleeping process (see HOLD). */
+interface Held {
+  pid: number;
+  file: string;
+}
+
+/**
+ * How long the walk's listing is kept for verification (seconds). A drill asks for it a moment after the gate; should
+ * it never ask (a dry run, a failed gate, an interrupted drill), the holder's end frees the file.
+ */
+const HOLD_SECONDS = 300;
+
+/**
+ * One walk of `dirs`: restic's listing into a temporary file (see throughFile), kept open by a sleeping process
+ * after the file's name is gone, and awk's sum of it.
+ */
+async function walk(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], o: ReadOptions): Promise<{ value: number; nodes: number; held?: Held }> {
+  const hold = `sleep ${HOLD_SECONDS} </dev/null >/dev/null 2>&1 & echo "HELD $! $f"; exec awk ${shq(SUM_AWK)} <&4`;
+  const r = await runTool(standby, {
     tool: TOOL,
     action: 'list files of',
     repository: source.repository,
-    command: throughFile(source, ['ls', '--json', '--recursive', snapshot.id, ...dirs], `awk ${shq(SUM_AWK)} <&4 && exec cat <&5`),
+    command: throughFile(source, ['ls', '--json', '--recursive', snapshot.id, ...dirs], hold),
     secret: needPassword(source),
     ...o,
-    onStdout: (chunk) => {
-      if (answered) return;
-      // awk's answer ends with its BYTES line; restic's listing (cat) follows
-      AWK_END.lastIndex = Math.max(0, head.length - 40);
-      head += chunk;
-      const m = AWK_END.exec(head);
-      AWK_END.lastIndex = 0;
-      if (m) settle(head.slice(0, m.index + m[0].length));
-    },
   });
-  run.then(
-    (r) => answered || settle(r.stdout),
-    (err) => answered || ((answered = true), refuse(err)),
-  );
-  // parsed only when verification asks, and in slices: a drill asks as its restore starts, and parsing 100 000 lines
-  // in one go (0.4-0.6 s) would hold up everything else the drill does then
-  let parsed: Promise<ResticNode[]> | undefined;
-  const nodes = () => (parsed ??= run.then((r) => parseListing(r.stdout)));
-  return { sum, nodes, done: run };
+  const m = /^HELD (\d+) (.+)$/m.exec(r.stdout);
+  return { ...sumOf(r.stdout, source), ...(m ? { held: { pid: Number(m[1]), file: m[2] } } : {}) };
 }
 
-/** The nodes of restic's listing as it follows awk's answer in `stdout`, parsed a slice at a time. */
-async function parseListing(stdout: string): Promise<ResticNode[]> {
+/** `test` in sh: the holder is still the process that holds the walk's listing (its pid may have been reused since). */
+function stillHeld(held: Held): string {
+  return `[ "$(readlink /proc/${held.pid}/fd/4 2>/dev/null)" = ${shq(`${held.file} (deleted)`)} ]`;
+}
+
+/** Let a listing go that nobody will read (its holder ends, and the file with it). */
+function release(standby: Standby, held: Held | undefined): void {
+  if (held) standby.exec(`${stillHeld(held)} && kill ${held.pid}; true`).catch(() => {});
+}
+
+/**
+ * restic's listing of `dirs`, parsed: the walk's file when its holder is still there (checked by the file's name in
+ * /proc, so a process that got the pid since is never read or stopped), else a walk of its own; as `o` says (in a
+ * drill: at nice 19, stopped with the restore).
+ */
+async function listing(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], held: Held | undefined, o: ReadOptions): Promise<ResticNode[]> {
+  if (held) {
+    const r = await runTool(standby, {
+      tool: TOOL,
+      action: 'read the listing of',
+      repository: source.repository,
+      command: `if ${stillHeld(held)}; then cat /proc/${held.pid}/fd/4 && kill ${held.pid}; else echo GONE; fi`,
+      ...o,
+    });
+    if (r.stdout !== 'GONE\n') return parseListing(r.stdout);
+  }
+  const r = await runTool(standby, {
+    tool: TOOL,
+    action: 'list files of',
+    repository: source.repository,
+    command: throughFile(source, ['ls', '--json', '--recursive', snapshot.id, ...dirs], 'exec cat <&4'),
+    secret: needPassword(source),
+    ...o,
+  });
+  return parseListing(r.stdout);
+}
+
+/** The nodes of restic's JSON listing, parsed a slice at a time: 100 000 lines in one go (0.4-0.6 s) would hold up all else the drill does meanwhile. */
+async function parseListing(text: string): Promise<ResticNode[]> {
   const out: ResticNode[] = [];
-  const after = AWK_END.exec(stdout);
-  AWK_END.lastIndex = 0;
-  if (!after) return out; // the sum refused it already (no answer from awk)
-  let i = after.index + after[0].length;
-  for (let n = 0; i < stdout.length; n++) {
+  let i = 0;
+  for (let n = 0; i < text.length; n++) {
     if (n % 5000 === 0) await new Promise((resolve) => setImmediate(resolve)); // first of all: whatever the drill does next
-    let j = stdout.indexOf('\n', i);
-    if (j < 0) j = stdout.length;
+    let j = text.indexOf('\n', i);
+    if (j < 0) j = text.length;
     if (j > i) {
-      const node = JSON.parse(stdout.slice(i, j)) as ResticNode;
+      const node = JSON.parse(text.slice(i, j)) as ResticNode;
       // only what verification compares: restic's listing has three times and two spellings of the mode besides
       if (node.struct_type === 'node')
         out.push({ type: node.type, path: node.path, uid: node.uid, gid: node.gid, mode: node.mode, ...(node.size !== undefined ? { size: node.size } : {}) });
@@ -264,12 +292,9 @@ async function parseListing(stdout: string): Promise<ResticNode[]> {
   return out;
 }
 
-/** The end of awk's answer: its BYTES line, which always follows its NODES line. */
-const AWK_END = /\nBYTES \d+\n/g;
-
 /**
- * awk, on the standby, over restic's JSON listing: the regular files' bytes and the nodes counted before the listing
- * (40 MB for 100 000 files) has been carried to us. restic's Go encoder writes compact JSON, each key once, and a `"`
+ * awk, on the standby, over restic's JSON listing: the regular files' bytes and the nodes counted without carrying
+ * the listing (40 MB for 100 000 files) to us. restic's Go encoder writes compact JSON, each key once, and a `"`
  * inside a string is always escaped, so `"struct_type":"node"`, `"type":"` and `"size":` can only be those keys. A
  * line that does not read that way (another spelling, a size that is not plain digits) is passed on, `?`-prefixed,
  * and parsed by us: the sum is exactly what parsing every line would give.
@@ -311,7 +336,6 @@ export function sumOf(stdout: string, source: Pick<BackupSource, 'repository'>):
     else if ((m = /^BYTES (\d+)$/.exec(line))) {
       value += Number(m[1]);
       complete = true;
-      break; // restic's listing follows
     }
   }
   if (!complete) throw new StepFailed(`restic: could not sum the sizes in restic's listing of ${source.repository}`);
@@ -366,7 +390,7 @@ export const resticAdapter: BackupAdapter = {
 
   async snapshotBytes(standby, source, snapshot) {
     // restic's own listing of the chosen paths, summed on the standby (restic 0.14's `stats` cannot narrow to paths,
-    // and its restore-size counts an inode number once across file systems); the listing itself goes on arriving for
+    // and its restore-size counts an inode number once across file systems); the listing itself is kept there for
     // this drill's verification
     return (await chosen(standby, source, snapshot)).bytes;
   },
@@ -418,7 +442,7 @@ export const resticAdapter: BackupAdapter = {
     // in a drill the free-space gate started this read; otherwise it starts here, as the caller asks (beside the
     // restore: at the lowest priority, stopped with it)
     const o: ReadOptions = { timeoutMs: options.timeoutMs, signal: options.signal, background: options.background };
-    const nodes = await (await chosen(standby, source, snapshot, o)).nodes();
+    const nodes = await (await chosen(standby, source, snapshot, o)).nodes(o);
     const root = await rootOf(standby, source, snapshot, o);
     const prefix = root === '/' ? '/' : `${root}/`;
     const entries: FileEntry[] = [];
