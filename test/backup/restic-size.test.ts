@@ -12,21 +12,24 @@ import { shq, type ExecOptions, type ExecResult, type Standby } from '../../src/
 import { execLocal, LocalStandby } from '../../src/io/standby/local.ts';
 import type { BackupSource, FileEntry } from '../../src/io/backup/types.ts';
 import { PASSWORD, run } from '../support/backup-fixtures.ts';
-import { needTool } from '../support/tools.ts';
+import { startStandby, stopAll } from '../support/containers.ts';
+import { SshStandby } from '../../src/io/standby/ssh.ts';
+import { needImage, needTool } from '../support/tools.ts';
 
 let standbys = 0;
 
-/** The real local standby, with every command it runs and the size of what each printed kept (a new one remembers nothing). */
+/** A real standby (local unless given), with every command it runs and what each printed kept (a new one remembers nothing). */
 class RecordingStandby implements Standby {
-  readonly kind = 'local' as const;
+  readonly kind: 'local' | 'ssh';
   readonly host: string;
   readonly description: string;
   readonly calls: { command: string; stdout: string; stdoutBytes: number }[] = [];
   /** what happened, in order: `ended <command>` as each command's run ends, and what the test adds */
   readonly log: string[] = [];
-  private readonly real: LocalStandby;
-  constructor(dir: string) {
-    this.real = new LocalStandby(dir);
+  private readonly real: Standby;
+  constructor(dir: string, real?: Standby) {
+    this.real = real ?? new LocalStandby(dir);
+    this.kind = this.real.kind;
     this.host = this.real.host;
     this.description = `${this.real.description} (recorded, ${++standbys})`;
   }
@@ -231,4 +234,32 @@ describe('restic: the listing verification reads', () => {
     if (err !== undefined) expect(err).toBeInstanceOf(Interrupted);
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
+});
+
+describe('restic: over SSH, the listing kept on the standby between the gate and verification', () => {
+  it('sums on the standby, reads the same walk afterwards, and leaves no process or file behind', async () => {
+    if (!needImage('continuity/standby:latest')) return;
+    const sb = await startStandby({ binds: [{ source: dir, target: '/backup', mode: 'ro' }] });
+    const ssh = await SshStandby.connect({ user: 'root', host: sb.host, port: sb.port, identityFile: sb.identityFile, knownHostsFile: sb.knownHostsFile });
+    try {
+      const standby = new RecordingStandby(dir, ssh);
+      const remote = { ...source(), repository: '/backup/repo' };
+      const snaps = await resticAdapter.listSnapshots(standby, remote);
+      const snap = snaps[snaps.length - 1];
+      const bytes = await resticAdapter.snapshotBytes(standby, remote, snap);
+      expect(bytes).toBe(bytesOnDisk());
+      const walk = standby.calls.filter((c) => c.command.includes(' ls '));
+      expect(walk).toHaveLength(1);
+      expect(walk[0].stdoutBytes).toBeLessThan(200);
+      const entries = await collect(resticAdapter.manifest(standby, remote, snap, { background: true }));
+      expect(standby.calls.filter((c) => c.command.includes(' ls '))).toHaveLength(1);
+      expect(entries.filter((e) => e.type === 'file').reduce((n, e) => n + e.size, 0)).toBe(bytes);
+      // the holder is gone (read, then stopped) and nothing is in the standby's temporary folder
+      const left = await sb.exec('sleep 0.5; ps -eo args | grep -c "^sleep 300" ; ls /var/tmp | grep -c "^continuity-restic\\."; true');
+      expect(left.stdout.trim().split('\n')).toEqual(['0', '0']);
+    } finally {
+      await ssh.close();
+      await stopAll();
+    }
+  }, 180_000);
 });
