@@ -13,31 +13,12 @@ import { runDrill } from '../../src/app/run-drill.ts';
 import { borgAdapter } from '../../src/io/backup/borg.ts';
 import type { BackupSource, FileEntry, Snapshot } from '../../src/io/backup/types.ts';
 import { LocalStandby } from '../../src/io/standby/local.ts';
-import type { ExecOptions, ExecResult, Standby } from '../../src/io/standby/types.ts';
+import type { Standby } from '../../src/io/standby/types.ts';
 import { CHOSEN, hashRepository, makeTreeV1, PASSWORD, run } from '../support/backup-fixtures.ts';
 import { needTool } from '../support/tools.ts';
+import { Recording } from '../support/recording-standby.ts';
 import { writeSite } from '../drill/site-fixture.ts';
 
-/** A local standby that keeps every command it ran; `bin` goes first in PATH (a stand-in `borg` there). */
-class Recording implements Standby {
-  readonly kind = 'local' as const;
-  readonly host = os.hostname();
-  readonly description: string;
-  readonly commands: string[] = [];
-  private readonly local: LocalStandby;
-  constructor(
-    dir: string,
-    private readonly bin?: string,
-  ) {
-    this.local = new LocalStandby(dir);
-    this.description = `recording standby ${dir} ${bin ?? ''} ${Math.random()}`;
-  }
-  exec(command: string, options?: ExecOptions): Promise<ExecResult> {
-    this.commands.push(command);
-    return this.local.exec(this.bin ? `PATH=${this.bin}:$PATH; export PATH; ${command}` : command, options);
-  }
-  async close(): Promise<void> {}
-}
 
 const has = needTool('borg');
 let dir = '';

@@ -8,32 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.ts';
 import { borgAdapter } from '../../src/io/backup/borg.ts';
 import type { BackupSource } from '../../src/io/backup/types.ts';
-import { LocalStandby } from '../../src/io/standby/local.ts';
-import type { ExecOptions, ExecResult, Standby } from '../../src/io/standby/types.ts';
+import type { Standby } from '../../src/io/standby/types.ts';
 import { hashRepository, PASSWORD, run } from '../support/backup-fixtures.ts';
 import { needTool } from '../support/tools.ts';
+import { Recording } from '../support/recording-standby.ts';
 
-/** A local standby that keeps every command it ran; `bin` goes first in PATH (a stand-in `borg` entry point there). */
-class Recording implements Standby {
-  readonly kind = 'local' as const;
-  readonly host = os.hostname();
-  readonly description: string;
-  readonly commands: string[] = [];
-  private readonly local: LocalStandby;
-  constructor(
-    dir: string,
-    private readonly bin?: string,
-  ) {
-    this.local = new LocalStandby(dir);
-    // the adapter keeps the newest archive's size per standby and repository: a standby of its own per test
-    this.description = `recording standby ${dir} ${bin ?? ''} ${Math.random()}`;
-  }
-  exec(command: string, options?: ExecOptions): Promise<ExecResult> {
-    this.commands.push(command);
-    return this.local.exec(this.bin ? `PATH=${this.bin}:$PATH; export PATH; ${command}` : command, options);
-  }
-  async close(): Promise<void> {}
-}
 
 let dir = '';
 let repo = '';
