@@ -72,6 +72,8 @@ export interface Scratch {
   dir: string;
   /** how it is set up, for the report */
   note: string;
+  /** make it fresh again (a new file system; a plain folder emptied), so that every measurement starts alike */
+  renew(): void;
   release(): void;
 }
 
@@ -83,24 +85,43 @@ export interface Scratch {
 export function scratchFs(dir: string, bytes: number, inodes: number): Scratch {
   const img = `${dir}.img`;
   const sh = (c: string) => execFileSync('/bin/sh', ['-c', c], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  try {
-    sh(`mountpoint -q ${shq(dir)} && umount ${shq(dir)}; true`);
-  } catch {
-    /* not mounted */
-  }
+  const unmount = () => {
+    try {
+      sh(`mountpoint -q ${shq(dir)} && umount ${shq(dir)}; true`);
+    } catch {
+      /* not mounted */
+    }
+  };
+  unmount();
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  if (process.getuid?.() !== 0) return { dir, note: `a plain folder (not root: no scratch file system)`, release() {} };
-  try {
+  const plain = (why: string): Scratch => ({
+    dir,
+    note: `a plain folder (${why})`,
+    renew() {
+      for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+    },
+    release() {},
+  });
+  if (process.getuid?.() !== 0) return plain('not root: no scratch file system');
+  const make = () => {
     fs.rmSync(img, { force: true });
     sh(`truncate -s ${bytes} ${shq(img)} && mkfs.ext4 -q -F -N ${inodes} ${shq(img)} && mount -o loop,noatime ${shq(img)} ${shq(dir)}`);
+  };
+  try {
+    make();
   } catch (err) {
     fs.rmSync(img, { force: true });
-    return { dir, note: `a plain folder (could not mount a scratch ext4: ${String((err as { stderr?: string }).stderr ?? err).trim()})`, release() {} };
+    return plain(`could not mount a scratch ext4: ${String((err as { stderr?: string }).stderr ?? err).trim()}`);
   }
   return {
     dir,
     note: `a fresh ${(bytes / 2 ** 30).toFixed(1)} GiB ext4 (loop-mounted sparse image, noatime, no online discard) at ${dir}`,
+    renew() {
+      sh('sync');
+      unmount();
+      make();
+    },
     release() {
       try {
         sh(`umount ${shq(dir)}`);

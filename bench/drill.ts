@@ -5,7 +5,7 @@
 // the figures as JSON under bench/results/.
 //
 // Run: npx tsx bench/drill.ts [--size 1G] [--files 100000] [--tools tar,rsync,rdiff-backup,restic,borg] [--quick] [--pairs N]
-//                             [--cache DIR] [--seed N] [--warm]
+//                             [--cache DIR] [--seed N] [--warm] [--reuse-fs]
 //
 // Overhead (what docs/drill-bench.md calls "drill overhead"), all from the drill's own journal:
 //   overhead = (RTO clock − verification − services) − bare restore
@@ -21,7 +21,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateTree, parseSize, type TreeFigures } from './drill-tree.ts';
 import { BENCH_PASSWORD, PATHS, TOOLS, bareRestoreCommand, bareRestoredRoot, ensureBackup, type BenchTool, type Repo } from './drill-backups.ts';
-import { dropCaches, scratchFs, sha256sumCommand, timed, timedShell, warm, type Timed } from './drill-measure.ts';
+import { dropCaches, scratchFs, sha256sumCommand, timed, timedShell, warm, type Scratch, type Timed } from './drill-measure.ts';
 import type { Journal } from '../src/core/journal.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     warm: { type: 'boolean', default: false },
     prepare: { type: 'boolean', default: false },
     pairs: { type: 'string', default: '1' },
+    'reuse-fs': { type: 'boolean', default: false },
   },
 });
 /** bare restore + drill pairs per tool: one run of a long single-threaded restore can be 50 % off on this VM */
@@ -149,12 +150,18 @@ interface ToolResult {
   overheadPercent: number;
 }
 
-async function benchTool(repo: Repo, tree: string, work: string, passwordFile: string, canDrop: boolean): Promise<ToolResult> {
+/**
+ * One bare/drill pair. `work` holds the site, SLA, password and journals; restores land in `scratch.dir`, made fresh
+ * (`scratch.renew`) before the bare restore and again before the drill unless --reuse-fs: see docs/drill-bench.md,
+ * "Fresh file system for every restore", for why both must start on the same kind of file system.
+ */
+async function benchTool(repo: Repo, tree: string, work: string, scratch: Scratch, passwordFile: string, canDrop: boolean): Promise<ToolResult> {
   const tool = repo.tool;
   const before = () => (canDrop ? dropCaches() : warm(repo.repository));
 
   // (a) the bare tool's own restore into an empty folder
-  const target = path.join(work, `bare-${tool}`);
+  if (!args['reuse-fs']) scratch.renew();
+  const target = path.join(scratch.dir, `bare-${tool}`);
   fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(target);
   const { command, env } = bareRestoreCommand(repo, tree, target, cache);
@@ -181,7 +188,8 @@ async function benchTool(repo: Repo, tree: string, work: string, passwordFile: s
   fs.rmSync(target, { recursive: true, force: true });
 
   // (b) the whole drill onto a local standby, as a user runs it
-  const standby = path.join(work, `standby-${tool}`);
+  if (!args['reuse-fs']) scratch.renew();
+  const standby = path.join(scratch.dir, `standby-${tool}`);
   const journals = path.join(work, `journals-${tool}`);
   fs.rmSync(standby, { recursive: true, force: true });
   fs.rmSync(journals, { recursive: true, force: true });
@@ -263,8 +271,11 @@ async function main(): Promise<void> {
   }
 
   const scratch = scratchFs(path.join(cache, 'run'), Math.max(2 * 2 ** 30, 4 * tree.fig.bytes), Math.max(65_536, 4 * tree.fig.files));
-  const work = scratch.dir;
-  say(`restores land on ${scratch.note}`);
+  // the site, SLA, password and journals stay on this machine's disk: the scratch file system is made anew
+  const work = path.join(cache, 'run-files');
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  say(`restores land on ${scratch.note}, ${args['reuse-fs'] ? 'the same one for every restore (--reuse-fs)' : 'made anew before every bare restore and every drill'}`);
   writeSla(work);
   const passwordFile = path.join(work, 'repo-pass');
   fs.writeFileSync(passwordFile, `${BENCH_PASSWORD}\n`, { mode: 0o600 });
@@ -281,7 +292,7 @@ async function main(): Promise<void> {
       say(`${repo.tool}:`);
       for (let i = 1; i <= pairs; i++) {
         try {
-          const r = await benchTool(repo, tree.dir, work, passwordFile, canDrop);
+          const r = await benchTool(repo, tree.dir, work, scratch, passwordFile, canDrop);
           results.push(r);
           say(`  ${r.tool}${pairs > 1 ? ` (pair ${i}/${pairs})` : ''}: bare ${f1(r.bare.seconds)} s, drill restore ${f1(r.drill.phases.restore)} s, overhead ${f1(r.overheadSeconds)} s (${r.overheadPercent.toFixed(0)} %), verify ${f1(r.drill.verifySeconds)} s${r.drill.toolVerify ? ` (${f1(r.drill.toolVerify)} s of it in the restore, by ${r.tool})` : ''} vs sha256sum ${f2(r.sha256sum.p1Warm)} s; drill ${r.drill.status}`);
         } catch (err) {
@@ -367,7 +378,7 @@ async function main(): Promise<void> {
         })(),
         machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, kernel: os.release() },
         pageCache: canDrop ? 'cold' : 'warm',
-        restoresOn: scratch.note,
+        restoresOn: `${scratch.note}, ${args['reuse-fs'] ? 'reused for every restore' : 'made anew before every restore'}`,
         tree: tree.fig,
         results: results.map((r) => ({ ...r, bare: strip(r.bare), drill: { ...r.drill, process: strip(r.drill.process) } })),
       },
