@@ -151,17 +151,26 @@ interface ToolResult {
 }
 
 /**
- * One bare/drill pair. `work` holds the site, SLA, password and journals; restores land in `scratch.dir`, made fresh
- * (`scratch.renew`) before the bare restore and again before the drill unless --reuse-fs: see docs/drill-bench.md,
- * "Fresh file system for every restore", for why both must start on the same kind of file system.
+ * One bare/drill pair. `work` holds the site, SLA, password and journals; the bare restore lands on `scratch.bare`,
+ * the drill's on `scratch.drill`, each made fresh (`renew`) before its restore unless --reuse-fs. The cold sha256sum
+ * runs (only with `cold`: the last pair of a tool) come after the drill: a cold read of the restored tree through the
+ * loop device made the next restore 1-2 s slower (docs/drill-bench.md, "Order of the measurements").
  */
-async function benchTool(repo: Repo, tree: string, work: string, scratch: Scratch, passwordFile: string, canDrop: boolean): Promise<ToolResult> {
+async function benchTool(
+  repo: Repo,
+  tree: string,
+  work: string,
+  scratch: { bare: Scratch; drill: Scratch },
+  passwordFile: string,
+  canDrop: boolean,
+  cold: boolean,
+): Promise<ToolResult> {
   const tool = repo.tool;
   const before = () => (canDrop ? dropCaches() : warm(repo.repository));
 
   // (a) the bare tool's own restore into an empty folder
-  if (!args['reuse-fs']) scratch.renew();
-  const target = path.join(scratch.dir, `bare-${tool}`);
+  if (!args['reuse-fs']) scratch.bare.renew();
+  const target = path.join(scratch.bare.dir, `bare-${tool}`);
   fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(target);
   const { command, env } = bareRestoreCommand(repo, tree, target, cache);
@@ -173,7 +182,8 @@ async function benchTool(repo: Repo, tree: string, work: string, scratch: Scratc
   const files = Number(execFileSync('/bin/sh', ['-c', `find ${JSON.stringify(restored)} -type f | wc -l`], { encoding: 'utf8' }).trim());
   const bytes = Number(execFileSync('/bin/sh', ['-c', `find ${JSON.stringify(restored)} -type f -printf '%s\\n' | awk '{s+=$1} END {print s+0}'`], { encoding: 'utf8' }).trim());
 
-  // (c) sha256sum over the same restored files: warm (just written, as verify finds the drill's restore), then cold
+  // (c) sha256sum over the same restored files: warm (just written, as verify finds the drill's restore); cold ones
+  // after the drill
   say(`  ${tool}: sha256sum …`);
   const hash = async (p: number, cold: boolean) => {
     if (cold) {
@@ -184,12 +194,11 @@ async function benchTool(repo: Repo, tree: string, work: string, scratch: Scratc
     if (r.exitCode !== 0) throw new Error(`sha256sum failed: ${r.stderr}`);
     return r.seconds;
   };
-  const sha256sum = { p1Warm: await hash(1, false), p2Warm: await hash(2, false), p1Cold: await hash(1, true), p2Cold: await hash(2, true) };
-  fs.rmSync(target, { recursive: true, force: true });
+  const sha256sum = { p1Warm: await hash(1, false), p2Warm: await hash(2, false), p1Cold: NaN, p2Cold: NaN };
 
   // (b) the whole drill onto a local standby, as a user runs it
-  if (!args['reuse-fs']) scratch.renew();
-  const standby = path.join(scratch.dir, `standby-${tool}`);
+  if (!args['reuse-fs']) scratch.drill.renew();
+  const standby = path.join(scratch.drill.dir, `standby-${tool}`);
   const journals = path.join(work, `journals-${tool}`);
   fs.rmSync(standby, { recursive: true, force: true });
   fs.rmSync(journals, { recursive: true, force: true });
@@ -202,6 +211,12 @@ async function benchTool(repo: Repo, tree: string, work: string, scratch: Scratc
     // `npx tsx` may hand `--import tsx` down in NODE_OPTIONS, which does not resolve from the scratch folder; bin/continuity.mjs registers tsx itself
     env: { NODE_OPTIONS: '' },
   });
+  if (cold) {
+    say(`  ${tool}: sha256sum, page cache cold …`);
+    sha256sum.p1Cold = await hash(1, true);
+    sha256sum.p2Cold = await hash(2, true);
+  }
+  fs.rmSync(target, { recursive: true, force: true });
   const jf = fs.existsSync(journals) ? fs.readdirSync(journals).filter((f) => f.endsWith('.json')) : [];
   if (jf.length !== 1) throw new Error(`${tool}: the drill left no journal (exit ${proc.exitCode}): ${proc.stderr.split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).join('\n').slice(0, 800)}`);
   const journal = JSON.parse(fs.readFileSync(path.join(journals, jf[0]), 'utf8')) as Journal;
@@ -270,12 +285,14 @@ async function main(): Promise<void> {
     return;
   }
 
-  const scratch = scratchFs(path.join(cache, 'run'), Math.max(2 * 2 ** 30, 4 * tree.fig.bytes), Math.max(65_536, 4 * tree.fig.files));
+  const fsBytes = Math.max(2 * 2 ** 30, 4 * tree.fig.bytes);
+  const fsInodes = Math.max(65_536, 4 * tree.fig.files);
+  const scratch = { bare: scratchFs(path.join(cache, 'run-bare'), fsBytes, fsInodes), drill: scratchFs(path.join(cache, 'run'), fsBytes, fsInodes) };
   // the site, SLA, password and journals stay on this machine's disk: the scratch file system is made anew
   const work = path.join(cache, 'run-files');
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
-  say(`restores land on ${scratch.note}, ${args['reuse-fs'] ? 'the same one for every restore (--reuse-fs)' : 'made anew before every bare restore and every drill'}`);
+  say(`restores land on ${scratch.drill.note} (the bare ones on another such), ${args['reuse-fs'] ? 'the same ones for every restore (--reuse-fs)' : 'made anew before every restore'}`);
   writeSla(work);
   const passwordFile = path.join(work, 'repo-pass');
   fs.writeFileSync(passwordFile, `${BENCH_PASSWORD}\n`, { mode: 0o600 });
@@ -292,7 +309,7 @@ async function main(): Promise<void> {
       say(`${repo.tool}:`);
       for (let i = 1; i <= pairs; i++) {
         try {
-          const r = await benchTool(repo, tree.dir, work, scratch, passwordFile, canDrop);
+          const r = await benchTool(repo, tree.dir, work, scratch, passwordFile, canDrop, i === pairs);
           results.push(r);
           say(`  ${r.tool}${pairs > 1 ? ` (pair ${i}/${pairs})` : ''}: bare ${f1(r.bare.seconds)} s, drill restore ${f1(r.drill.phases.restore)} s, overhead ${f1(r.overheadSeconds)} s (${r.overheadPercent.toFixed(0)} %), verify ${f1(r.drill.verifySeconds)} s${r.drill.toolVerify ? ` (${f1(r.drill.toolVerify)} s of it in the restore, by ${r.tool})` : ''} vs sha256sum ${f2(r.sha256sum.p1Warm)} s; drill ${r.drill.status}`);
         } catch (err) {
@@ -301,7 +318,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    scratch.release();
+    scratch.bare.release();
+    scratch.drill.release();
   }
 
   const head = ['tool', 'files', 'bare restore s', 'drill restore s', 'preflight+bk s', 'overhead s', 'overhead %', 'verify s', 'sha256sum s', '-P2 s', 'restore MB/s', 'files/s', 'verify MB/s', 'peak RSS bare/drill MiB', 'unchecked', 'drill'];
@@ -378,7 +396,7 @@ async function main(): Promise<void> {
         })(),
         machine: { cores: os.cpus().length, model: os.cpus()[0]?.model, memGiB: os.totalmem() / 2 ** 30, kernel: os.release() },
         pageCache: canDrop ? 'cold' : 'warm',
-        restoresOn: `${scratch.note}, ${args['reuse-fs'] ? 'reused for every restore' : 'made anew before every restore'}`,
+        restoresOn: `${scratch.drill.note} (bare restores on another such), ${args['reuse-fs'] ? 'reused for every restore' : 'made anew before every restore'}; cold sha256sum after the last drill of a tool`,
         tree: tree.fig,
         results: results.map((r) => ({ ...r, bare: strip(r.bare), drill: { ...r.drill, process: strip(r.drill.process) } })),
       },
