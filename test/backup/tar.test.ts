@@ -1,6 +1,8 @@
 // tar archives (.tar, .tar.gz, .tar.zst) restored and read by the real GNU tar, on the local standby.
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepFailed } from '../../src/core/errors.ts';
@@ -64,5 +66,61 @@ describe('tar archive names', () => {
     expect(timeFromArchiveName('etc_20261125-020030Z.tar')?.toISOString()).toBe('2026-11-25T02:00:30.000Z');
     expect(timeFromArchiveName('home-2026-11-25T0200.tar.gz')?.getTime()).toBe(new Date(2026, 10, 25, 2, 0).getTime());
     expect(timeFromArchiveName('home.tar.zst')).toBeUndefined();
+  });
+});
+
+// The helper's restore mode reads and inflates the archive in the thread that parses it and feeds GNU tar through a
+// non-blocking pipe (manifest_helper.py `_Inline`): a tar that starts late or reads slowly must still get every byte,
+// and a restore that stops early must end the helper with its message, never hang it.
+describe('tar restore through the helper: the pipe to tar', () => {
+  const helper = path.resolve('src/io/backup/manifest_helper.py');
+  let dir: string;
+  let archive: string;
+  const sums = new Map<string, string>();
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-tar-pipe-'));
+    const src = path.join(dir, 'src', 'home');
+    fs.mkdirSync(src, { recursive: true });
+    // 24 MiB of incompressible content (three times the 8 MiB pipe) and many small files between the large ones
+    for (let i = 0; i < 24; i++) {
+      const big = crypto.randomBytes(1 << 20);
+      fs.writeFileSync(path.join(src, `big${i}.bin`), big);
+      sums.set(`home/big${i}.bin`, crypto.createHash('sha256').update(big).digest('hex'));
+      for (let j = 0; j < 20; j++) {
+        const small = Buffer.from(`file ${i}/${j}\n`.repeat(j + 1));
+        fs.writeFileSync(path.join(src, `small${i}-${j}.txt`), small);
+        sums.set(`home/small${i}-${j}.txt`, crypto.createHash('sha256').update(small).digest('hex'));
+      }
+    }
+    archive = path.join(dir, 'site-2026-11-26T0100Z.tar.gz');
+    execFileSync('tar', ['-czf', archive, '-C', path.join(dir, 'src'), 'home']);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const run = (restore: string[]) =>
+    spawnSync('python3', [helper, 'tar', '--file', archive, '--gunzip', '--restore', JSON.stringify(restore)], { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 });
+
+  it('a tar that starts late and reads slowly still gets the whole stream, and the manifest matches what it wrote', () => {
+    const out = path.join(dir, 'late');
+    fs.mkdirSync(out);
+    // tar reads through a 64 KiB-at-a-time pipe stage that starts a second late
+    const r = run(['sh', '-c', `sleep 1; dd bs=65536 status=none | tar -x -f - -C '${out}'`]);
+    expect(r.error).toBeUndefined();
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const manifest = new Map<string, string>();
+    for (const line of r.stdout.trim().split('\n')) {
+      const e = JSON.parse(line) as { path: string; type: string; sha256?: string };
+      if (e.type === 'file') manifest.set(e.path, e.sha256!);
+    }
+    expect(manifest).toEqual(sums);
+    for (const [p, sum] of sums) expect(crypto.createHash('sha256').update(fs.readFileSync(path.join(out, p))).digest('hex'), p).toBe(sum);
+  });
+
+  it('a restore that stops early ends the helper with its exit status and message', () => {
+    const r = run(['sh', '-c', 'head -c 100000 > /dev/null; echo "no room left" >&2; exit 3']);
+    expect(r.error).toBeUndefined();
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('sh exited with 3: no room left');
   });
 });
