@@ -66,25 +66,35 @@ export function hashCommand(root: string, options: Pick<ListOptions, 'paths' | '
   return `cd ${shq(root)} && find ${from} ${prune}-type f -print0 | { ${helper}; }`;
 }
 
-/** Parse the output of `listCommand`. */
+/** Parse the output of `listCommand` (an incomplete last record is left out). Walks the text with indexOf instead of
+ * splitting it into 8 strings per entry first: 100 000 entries in about half the time (part of the verify phase). */
 export function parseListing(out: string, withCtime = false): TreeEntry[] {
-  const f = out.split('\0');
   const entries: TreeEntry[] = [];
-  for (let i = 0; i + 7 < f.length; i += 8) {
-    const [y, size, uid, gid, mode, target, ctime, p] = f.slice(i, i + 8);
-    const type = TYPES[y] ?? 'other';
-    entries.push({
+  const field: string[] = new Array(8);
+  let at = 0;
+  for (;;) {
+    let k = 0;
+    for (; k < 8; k++) {
+      const end = out.indexOf('\0', at);
+      if (end < 0) break;
+      field[k] = out.slice(at, end);
+      at = end + 1;
+    }
+    if (k < 8) return entries;
+    const type = TYPES[field[0]] ?? 'other';
+    const p = field[7];
+    const e: TreeEntry = {
       path: p.startsWith('./') ? p.slice(2) : p,
       type,
-      size: type === 'file' ? Number(size) : 0,
-      uid: Number(uid),
-      gid: Number(gid),
-      mode: parseInt(mode, 8),
-      ...(type === 'symlink' ? { target } : {}),
-      ...(withCtime ? { ctime: Number(ctime) } : {}),
-    });
+      size: type === 'file' ? Number(field[1]) : 0,
+      uid: Number(field[2]),
+      gid: Number(field[3]),
+      mode: parseInt(field[4], 8),
+    };
+    if (type === 'symlink') e.target = field[5];
+    if (withCtime) e.ctime = Number(field[6]);
+    entries.push(e);
   }
-  return entries;
 }
 
 /** Parse `<hex>  path` NUL-terminated records (`sha256sum -z`, `sha1sum -z`, the helper's `hash`) into path → hex. */

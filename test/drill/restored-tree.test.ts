@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listRestoredTree } from '../../src/io/restored-tree.ts';
+import { listCommand, listRestoredTree, parseListing } from '../../src/io/restored-tree.ts';
+import { execFileSync } from 'node:child_process';
+import type { TreeEntry } from '../../src/core/verify.ts';
 import { LocalStandby } from '../../src/io/standby/local.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-tree-'));
@@ -74,5 +76,57 @@ describe('listRestoredTree', () => {
 
   it('fails clearly when the restore root is not there', async () => {
     await expect(listRestoredTree(new LocalStandby(dir), path.join(dir, 'nope'))).rejects.toThrow(/listing .*nope.* failed/);
+  });
+});
+
+// parseListing walks find's output with indexOf; it must read exactly what the plain split-by-8 reading did
+describe('parseListing', () => {
+  const TYPES: Record<string, TreeEntry['type']> = { f: 'file', d: 'dir', l: 'symlink' };
+  function reference(out: string, withCtime: boolean): TreeEntry[] {
+    const f = out.split('\0');
+    const entries: TreeEntry[] = [];
+    for (let i = 0; i + 7 < f.length; i += 8) {
+      const [y, size, uid, gid, mode, target, ctime, p] = f.slice(i, i + 8);
+      const type = TYPES[y] ?? 'other';
+      entries.push({
+        path: p.startsWith('./') ? p.slice(2) : p,
+        type,
+        size: type === 'file' ? Number(size) : 0,
+        uid: Number(uid),
+        gid: Number(gid),
+        mode: parseInt(mode, 8),
+        ...(type === 'symlink' ? { target } : {}),
+        ...(withCtime ? { ctime: Number(ctime) } : {}),
+      });
+    }
+    return entries;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-parse-listing-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a real find listing (odd names, symlinks, a fifo, modes) as the plain reading does, and drops a torn last record', () => {
+    const home = path.join(dir, 'home0', 'elev 1\nny linje');
+    fs.mkdirSync(home, { recursive: true });
+    fs.writeFileSync(path.join(home, '*stjerne'), 'a');
+    fs.writeFileSync(path.join(home, 'tom'), '');
+    fs.chmodSync(path.join(home, 'tom'), 0o4751);
+    fs.symlinkSync('../mål med mellomrom', path.join(home, 'lenke'));
+    execFileSync('mkfifo', [path.join(home, 'rør')]);
+    fs.chmodSync(home, 0o2750);
+    const out = execFileSync('/bin/sh', ['-c', listCommand(dir)], { encoding: 'utf8' });
+    for (const withCtime of [false, true]) {
+      const got = parseListing(out, withCtime);
+      expect(got).toEqual(reference(out, withCtime));
+      expect(got.length).toBe(6); // home0, the home, and its four entries
+      expect(got.find((e) => e.path.endsWith('/lenke'))).toMatchObject({ type: 'symlink', target: '../mål med mellomrom' });
+      expect(got.find((e) => e.path.endsWith('/tom'))).toMatchObject({ type: 'file', size: 0, mode: 0o4751 });
+      expect(got.find((e) => e.path.endsWith('/rør'))).toMatchObject({ type: 'other' });
+    }
+    // a last record cut inside its path: the plain reading took the cut path as a name; it is left out now
+    const torn = out.slice(0, out.length - 5);
+    expect(reference(torn, false).at(-1)!.path).toMatch(/\*stj$/);
+    expect(parseListing(torn)).toEqual(reference(torn, false).slice(0, -1));
+    expect(parseListing(torn).length).toBe(5);
+    expect(parseListing('')).toEqual([]);
   });
 });
