@@ -41,6 +41,7 @@ import { acquireLock, lockPath, releaseLock, type HeldLock } from '../io/lock.ts
 import { runProbe } from '../io/probes.ts';
 import { LocalStandby } from '../io/standby/local.ts';
 import { shq, type Standby } from '../io/standby/types.ts';
+import { answerCommand, type SpaceGuard } from '../io/space-guard.ts';
 import type { BackupAdapter, BackupSource, RestoreReport, Snapshot } from '../io/backup/types.ts';
 import { loadAdapter, openSshStandby } from './drill-dependencies.ts';
 
@@ -271,6 +272,16 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   let createdRoot = false;
   let snapshot: Snapshot | undefined;
   let snapshotBytes = 0;
+  let bytesP: Promise<number> | undefined;
+  const margin = site.standby.marginPercent ?? 10;
+  /** free space found by preflight when the restore starts before the size is counted (adapter.guardsSpace) */
+  let guarded: (SpaceGuard & { avail: number; startedAt: number }) | undefined;
+  const fitsVerdict = (avail: number, bytes: number) => {
+    const need = requiredBytes(bytes, margin);
+    return avail >= need
+      ? { passed: true, detail: `${formatBytes(avail)} free ≥ ${formatBytes(need)} needed (${formatBytes(bytes)} + ${margin} %)` }
+      : { passed: false, detail: `only ${formatBytes(avail)} free at ${root}, the restore needs ${formatBytes(need)} (${formatBytes(bytes)} + ${margin} %)` };
+  };
 
   // ---- 1. preflight: the steady-state gate
   const preflightOk = await phase('preflight', async ({ signal, remainingMs, check }) => {
@@ -298,7 +309,6 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     };
     let versionP: Promise<string> | undefined;
     let snapshotsP: Promise<Snapshot[]> | undefined;
-    let bytesP: Promise<number> | undefined;
 
     await gate('standby reachable', async () => {
       if (!standby) {
@@ -356,7 +366,8 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         return { passed: false, detail: at ? `no snapshot at or before ${at.toISOString()} (${snaps.length} snapshots, the first ${snaps[0]?.time.toISOString() ?? 'none'})` : 'the repository holds no snapshot' };
       journal = note(journal, { backup: { ...journal.backup, snapshot: snapshot.id, snapshotTime: snapshot.time.toISOString() } });
       const chosen = snapshot;
-      bytesP = early(() => adapter.snapshotBytes(standby!, source, chosen));
+      // counted beside the restore (guardsSpace): at the lowest priority, on the CPU the restore leaves idle
+      bytesP = early(() => adapter.snapshotBytes(standby!, source, chosen, { background: !!adapter.guardsSpace && !dryRun }));
       return { passed: true, detail: `${snapshot.id} taken ${snapshot.time.toISOString()} (${snaps.length} in the repository)` };
     });
     await gate('backup within RPO', async () => {
@@ -387,16 +398,26 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       return { passed: true, detail: `${root} is empty` };
     });
     await gate('free space', async () => {
+      const r = await exec(`p=${shq(root)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`);
+      const avail = Number(r.stdout.trim().split(/\s+/)[3]) * 1024;
+      if (r.exitCode !== 0 || !Number.isFinite(avail)) return { passed: false, couldNotRun: true, detail: `cannot read free space at ${root}: ${r.stderr.trim()}` };
+      if (adapter.guardsSpace && lock) {
+        // the tool's count of the snapshot's size is slow (restic walks every tree of the snapshot): the restore
+        // starts beside it, guarded, and the restore phase judges the count (see space-guard.ts)
+        const floorBytes = Math.floor((avail * margin) / 100);
+        guarded = { file: `${lock.path}/space-answer`, floorBytes, avail, startedAt: clock.monotonic() };
+        return {
+          passed: true,
+          detail: `${formatBytes(avail)} free at ${root}; ${adapter.tool} counts the snapshot's size beside the restore, which is held should less than ${formatBytes(floorBytes)} (${margin} %) stay free before the count answers`,
+        };
+      }
       try {
         snapshotBytes = await bytesP!;
       } catch (err) {
         // reading the snapshot found it damaged (a truncated archive, a bad pack): the drill's finding, like an unreadable snapshot list
         throw new CheckFailed(err instanceof Error ? err.message : String(err));
       }
-      let need = requiredBytes(snapshotBytes, site.standby.marginPercent ?? 10);
-      const r = await exec(`p=${shq(root)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`);
-      const avail = Number(r.stdout.trim().split(/\s+/)[3]) * 1024;
-      if (r.exitCode !== 0 || !Number.isFinite(avail)) return { passed: false, couldNotRun: true, detail: `cannot read free space at ${root}: ${r.stderr.trim()}` };
+      let need = requiredBytes(snapshotBytes, margin);
       if (avail < need && adapter.snapshotBytesExact) {
         // the cheap answer was an upper bound and does not fit: the exact size decides
         try {
@@ -404,11 +425,9 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         } catch (err) {
           throw new CheckFailed(err instanceof Error ? err.message : String(err));
         }
-        need = requiredBytes(snapshotBytes, site.standby.marginPercent ?? 10);
+        need = requiredBytes(snapshotBytes, margin);
       }
-      return avail >= need
-        ? { passed: true, detail: `${formatBytes(avail)} free ≥ ${formatBytes(need)} needed (${formatBytes(snapshotBytes)} + ${site.standby.marginPercent ?? 10} %)` }
-        : { passed: false, detail: `only ${formatBytes(avail)} free at ${root}, the restore needs ${formatBytes(need)} (${formatBytes(snapshotBytes)} + ${site.standby.marginPercent ?? 10} %)` };
+      return fitsVerdict(avail, snapshotBytes);
     });
     return dryRun ? 'all gates pass (dry run: nothing was written)' : 'all gates pass';
   });
@@ -446,11 +465,40 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         read.entries.catch(() => {}); // its failure is verify's to report
         expectedRead = read;
       }
-      const report = await adapter.restore(standby!, source, snapshot!, root, {
+      // the size still being counted (see the free-space gate): judged here, the guard answered either way
+      const g = guarded;
+      const counted = g
+        ? (async () => {
+            const answer = (a: 'go' | 'stop') => standby!.exec(answerCommand(g, a), { timeoutMs: 30_000 }).catch(() => undefined);
+            let verdict: { passed: boolean; detail: string };
+            try {
+              snapshotBytes = await bytesP!;
+              verdict = fitsVerdict(g.avail, snapshotBytes);
+            } catch (err) {
+              verdict = { passed: false, detail: scrub(err instanceof Error ? err.message : String(err), secrets) };
+            }
+            await answer(verdict.passed ? 'go' : 'stop');
+            if (signal.aborted) return;
+            const seconds = Math.round(clock.monotonic() - g.startedAt) / 1000;
+            check({ name: 'free space', passed: verdict.passed, seconds, detail: `${verdict.detail} (counted beside the restore in ${seconds.toFixed(1)} s)` });
+            if (!verdict.passed) throw new CheckFailed(`free space: ${verdict.detail}`);
+          })()
+        : undefined;
+      counted?.catch(() => {});
+      const restoring = adapter.restore(standby!, source, snapshot!, root, {
         timeoutMs: remainingMs(),
         signal,
         onProgress: (p) => progress(p.message ?? `${p.files ?? '?'} files, ${formatBytes(p.bytes)}`),
+        ...(g ? { spaceGuard: { file: g.file, floorBytes: g.floorBytes } } : {}),
       });
+      let report: RestoreReport | void;
+      if (counted) {
+        // the count's verdict first: a restore the guard stopped failed because the snapshot does not fit
+        const [c, rr] = await Promise.allSettled([counted, restoring]);
+        if (c.status === 'rejected') throw c.reason;
+        if (rr.status === 'rejected') throw rr.reason;
+        report = rr.value;
+      } else report = await restoring;
       const seconds = (clock.monotonic() - r0) / 1000;
       if (report && report.manifest) fromRestore = report.manifest;
       if (report && report.contentVerified) {

@@ -15,6 +15,7 @@ import { PASSWORD, run } from '../support/backup-fixtures.ts';
 import { startStandby, stopAll } from '../support/containers.ts';
 import { SshStandby } from '../../src/io/standby/ssh.ts';
 import { needImage, needTool } from '../support/tools.ts';
+import { answerCommand } from '../../src/io/space-guard.ts';
 
 let standbys = 0;
 
@@ -262,4 +263,50 @@ describe('restic: over SSH, the listing kept on the standby between the gate and
       await stopAll();
     }
   }, 180_000);
+});
+
+describe('restic: a restore under the space guard (restic run in the background, the password handed over on fd 3)', () => {
+  /** A restore of the snapshot into a fresh folder, guarded by a floor above all free space: held at the guard's first look. */
+  async function heldRestore(name: string) {
+    const standby = new LocalStandby(dir);
+    const [snap] = await resticAdapter.listSnapshots(standby, source());
+    const target = path.join(dir, name);
+    const file = path.join(dir, `${name}.answer`);
+    const s = fs.statfsSync(dir);
+    const progress: string[] = [];
+    const restoring = resticAdapter.restore(standby, source(), snap, target, {
+      timeoutMs: 60_000,
+      spaceGuard: { file, floorBytes: s.bavail * s.bsize + 1024 ** 3 },
+      onProgress: (p) => progress.push(p.message ?? ''),
+    });
+    restoring.catch(() => {});
+    for (let i = 0; i < 200 && !progress.some((m) => m.startsWith('held')); i++) await new Promise((r) => setTimeout(r, 50));
+    return { target, file, restoring, progress };
+  }
+
+  it('held, then `go`: restic resumes, the restore completes and reports its own check', async () => {
+    const h = await heldRestore('guard-go');
+    expect(h.progress.find((m) => m.startsWith('held'))).toMatch(/^held with .* free until the snapshot's size is counted$/);
+    expect((await execLocal(answerCommand({ file: h.file }, 'go'))).exitCode).toBe(0);
+    const report = await h.restoring;
+    expect(report?.contentVerified?.by).toBe('restic restore --verify');
+    expect(h.progress).toContain(`restoring snapshot ${(await resticAdapter.listSnapshots(new LocalStandby(dir), source()))[0].id.slice(0, 8)} (resumed: it fits)`);
+    const restored = fs.readdirSync(h.target).sort();
+    expect(restored).toEqual(['etc', 'home0']);
+  });
+
+  it('held, then `stop`: restic is killed, the restore fails saying why, and nothing is left in the target', async () => {
+    const h = await heldRestore('guard-stop');
+    expect(h.progress.some((m) => m.startsWith('held'))).toBe(true);
+    expect((await execLocal(answerCommand({ file: h.file }, 'stop'))).exitCode).toBe(0);
+    const err = await h.restoring.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StepFailed);
+    expect((err as Error).message).toBe(`restic: the restore from ${repo} was stopped: the snapshot does not fit on the standby`);
+    expect((err as Error).message).not.toContain(PASSWORD);
+    expect(fs.readdirSync(h.target)).toEqual([]);
+    expect((await execLocal(`pgrep -f ${shq(`--target ${h.target}/`)} || true`)).stdout).toBe('');
+  });
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runDrill, type DrillResult } from '../../src/app/run-drill.ts';
-import { hashRepository, makeBackups, type Backups } from '../support/backup-fixtures.ts';
+import { hashRepository, makeBackups, PASSWORD, type Backups } from '../support/backup-fixtures.ts';
 import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
 import { containerLog, makeTarRepository, standbyState, waitForPhase } from '../support/fault-helpers.ts';
 import { needImage, needTool } from '../support/tools.ts';
@@ -19,8 +19,9 @@ let sb: StartedStandby;
 
 beforeAll(async () => {
   needTool('tar');
+  needTool('restic');
   needImage('continuity/standby:latest');
-  b = makeBackups(['tar']);
+  b = makeBackups(['tar', 'restic']);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-fault-standby-'));
   // 1500 one-byte files: a 1.5 MiB archive (headers included) passes the size gate of the 2 MiB disk,
   // but 1500 files take 1500 disk blocks (about 6 MiB) once restored
@@ -82,6 +83,32 @@ describe('standby faults, drilled over SSH onto a standby container', () => {
     expect(r.journal.status).toBe('failed');
     // the tmpfs mount point is still there, empty; the lock is gone
     expect(await standbyState(sb)).toEqual({ root: '', locked: false });
+  });
+
+  it("a disk too small for a restic snapshot: the restore starts beside restic's count of the size and is stopped by its answer; nothing left, no restic left, the password never shows", async () => {
+    const passwordFile = path.join(work, 'restic.pass');
+    fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    const repo = b.repos.restic!;
+    const { r, phase } = await drill('restic disk too small', site('small-disk-restic', { tool: 'restic', repository: repo, passwordFile }), repo);
+    // preflight found the free space and let the restore start, guarded: held below 10 % of it until the count answers
+    const free = gate(r, 'free space')!;
+    expect(free.passed).toBe(true);
+    expect(free.detail).toBe("2.0 MiB free at /srv/restore; restic counts the snapshot's size beside the restore, which is held should less than 204.8 KiB (10 %) stay free before the count answers");
+    expect(phase('preflight').status).toBe('passed');
+    // the count's answer is the restore phase's verdict, with the sizes, as preflight gives them for other tools
+    expect(phase('restore').status).toBe('failed');
+    const counted = phase('restore').checks?.find((c) => c.name === 'free space');
+    expect(counted?.passed).toBe(false);
+    expect(counted?.detail).toMatch(/^only 2\.0 MiB free at \/srv\/restore, the restore needs 6\.\d MiB \(\d\.\d MiB \+ 10 %\) \(counted beside the restore in \d+\.\d s\)$/);
+    expect(phase('restore').detail).toMatch(/^free space: only 2\.0 MiB free at \/srv\/restore/);
+    expect(['verify', 'services'].map((p) => phase(p).status)).toEqual(['skipped', 'skipped']);
+    expect(phase('cleanup').status).toBe('passed');
+    expect(r.exitCode).toBe(1);
+    expect(r.journal.status).toBe('failed');
+    expect(JSON.stringify(r.journal)).not.toContain(PASSWORD);
+    expect(await standbyState(sb)).toEqual({ root: '', locked: false });
+    // the stopped restore is gone, not left held (SIGSTOP) on the standby
+    expect((await sb.exec(['pgrep', '-x', 'restic'])).stdout).toBe('');
   });
 
   it('a disk that fills up during the restore (1500 tiny files pass the size gate, not the block count): restore fails with ENOSPC, cleaned up', async () => {

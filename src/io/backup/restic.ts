@@ -3,6 +3,8 @@ import { StepFailed } from '../../core/errors.ts';
 import { shq, type Standby } from '../standby/types.ts';
 import { cleanPaths, isRemote, requirePaths } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
+import { guardEvents, guardScript } from '../space-guard.ts';
+import { formatBytes } from '../../core/drill-plan.ts';
 import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
 
 const TOOL = 'restic';
@@ -367,6 +369,7 @@ export function goDuration(text: string): number | undefined {
 /** The restic adapter: snapshots --json, restore into a staging folder then renamed into place, dump for manifests. */
 export const resticAdapter: BackupAdapter = {
   tool: TOOL,
+  guardsSpace: true,
 
   async version(standby) {
     const r = await runTool(standby, { tool: TOOL, action: 'ask the version of', repository: TOOL, command: 'restic version' });
@@ -388,11 +391,11 @@ export const resticAdapter: BackupAdapter = {
       .sort((a, b) => a.time.getTime() - b.time.getTime());
   },
 
-  async snapshotBytes(standby, source, snapshot) {
+  async snapshotBytes(standby, source, snapshot, options = {}) {
     // restic's own listing of the chosen paths, summed on the standby (restic 0.14's `stats` cannot narrow to paths,
     // and its restore-size counts an inode number once across file systems); the listing itself is kept there for
-    // this drill's verification
-    return (await chosen(standby, source, snapshot)).bytes;
+    // this drill's verification; in a drill the walk runs beside the restore (guardsSpace), at nice 19
+    return (await chosen(standby, source, snapshot, { background: options.background })).bytes;
   },
 
   async restore(standby, source, snapshot, target, options) {
@@ -414,11 +417,17 @@ export const resticAdapter: BackupAdapter = {
       .map(shq)
       .join(' ')
       .replace('@S@', '"$s"');
+    // restic runs in the background (its stdin, with the password, handed over on fd 3: sh gives a background job
+    // /dev/null), so that a space guard can watch it while the drill still counts the snapshot's size (see
+    // space-guard.ts); without a guard the shell only waits
+    const guard = options.spaceGuard ? `\n${guardScript(options.spaceGuard, 'rp', 's')}\n` : ' ';
     const cmd =
       `mkdir -p ${shq(t)} && s=$(mktemp -d ${shq(t)}/.continuity-restic.XXXXXX) || exit 3; ` +
-      `${restoreCmd} && ${moves.join(' && ')} && touch "$s/.verified" && printf 'CONTINUITY-VERIFIED %s\\n' "$(find "$s/.verified" -printf %C@)" && sleep 0.05; ` +
-      `rc=$?; rm -rf "$s"; exit $rc`;
+      `exec 3<&0; ${restoreCmd} <&3 3<&- & rp=$!; exec 3<&-;${guard}wait "$rp"; rc=$?; ` +
+      `if [ $rc -eq 0 ]; then ${moves.join(' && ')} && touch "$s/.verified" && printf 'CONTINUITY-VERIFIED %s\\n' "$(find "$s/.verified" -printf %C@)" && sleep 0.05; rc=$?; fi; ` +
+      `rm -rf "$s"; exit $rc`;
     options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)}` });
+    let seen = '';
     const r = await runTool(standby, {
       tool: TOOL,
       action: 'restore from',
@@ -427,6 +436,22 @@ export const resticAdapter: BackupAdapter = {
       secret: needPassword(source),
       timeoutMs: options.timeoutMs,
       signal: options.signal,
+      ...(options.spaceGuard
+        ? {
+            onStdout: (chunk: string) => {
+              const before = guardEvents(seen);
+              seen += chunk;
+              const now = guardEvents(seen);
+              if (now.heldAtFree !== undefined && before.heldAtFree === undefined)
+                options.onProgress?.({ message: `held with ${formatBytes(now.heldAtFree)} free until the snapshot's size is counted` });
+              if (now.resumed && !before.resumed) options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)} (resumed: it fits)` });
+            },
+          }
+        : {}),
+    }).catch((err: unknown) => {
+      if (err instanceof StepFailed && guardEvents(seen).stopped)
+        throw new StepFailed(`restic: the restore from ${source.repository} was stopped: the snapshot does not fit on the standby`);
+      throw err;
     });
     const contentVerified = parseVerified(r.stdout);
     // never a silent downgrade to "restored, content unchecked"

@@ -3,6 +3,7 @@
 import type { Standby } from '../standby/types.ts';
 import type { BackupToolName } from '../../core/site.ts';
 import type { TreeEntry } from '../../core/verify.ts';
+import type { SpaceGuard } from '../space-guard.ts';
 
 export interface Snapshot {
   /** the tool's own id: rdiff-backup increment time, restic snapshot id, borg archive name, tar file name */
@@ -79,6 +80,12 @@ export interface BackupAdapter {
    * read the snapshot's side separately beside the restore.
    */
   readonly restoreReadsManifest?: boolean;
+  /**
+   * Its restore honours `spaceGuard` (see space-guard.ts): the drill starts it while the snapshot's size is still
+   * being counted, and answers the guard when the count is done. For a tool whose count is slow (restic walks every
+   * tree of the snapshot).
+   */
+  readonly guardsSpace?: boolean;
   /** the content digest its manifest gives for every file, which the restored side must compute (default sha256) */
   readonly digest?: 'sha256' | 'sha1';
   /** the tool's version string, e.g. `2.2.2` */
@@ -86,7 +93,7 @@ export interface BackupAdapter {
   /** snapshots, oldest first */
   listSnapshots(standby: Standby, source: BackupSource): Promise<Snapshot[]>;
   /** bytes the chosen paths occupy in the snapshot (for the free-space gate): exact, or a cheap upper bound when `snapshotBytesExact` exists */
-  snapshotBytes(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<number>;
+  snapshotBytes(standby: Standby, source: BackupSource, snapshot: Snapshot, options?: { background?: boolean }): Promise<number>;
   /** the exact bytes, asked for only when the upper bound does not fit (a gate never fails on a bound alone) */
   snapshotBytesExact?(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<number>;
   /** restore the chosen paths of a snapshot under `target` on the standby, keeping owners and modes */
@@ -95,7 +102,7 @@ export interface BackupAdapter {
     source: BackupSource,
     snapshot: Snapshot,
     target: string,
-    options: { timeoutMs?: number; signal?: AbortSignal; onProgress?: (p: RestoreProgress) => void },
+    options: { timeoutMs?: number; signal?: AbortSignal; onProgress?: (p: RestoreProgress) => void; spaceGuard?: SpaceGuard },
   ): Promise<RestoreReport | void>;
   /**
    * What the snapshot holds for the chosen paths, read from the repository (never from the restore). Files carry
