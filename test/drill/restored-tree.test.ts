@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listCommand, listRestoredTree, parseListing } from '../../src/io/restored-tree.ts';
+import { hashCommand, listCommand, listRestoredTree, parseHashes, parseListing } from '../../src/io/restored-tree.ts';
 import { execFileSync } from 'node:child_process';
 import type { TreeEntry } from '../../src/core/verify.ts';
 import { LocalStandby } from '../../src/io/standby/local.ts';
@@ -128,5 +128,52 @@ describe('parseListing', () => {
     expect(parseListing(torn)).toEqual(reference(torn, false).slice(0, -1));
     expect(parseListing(torn).length).toBe(5);
     expect(parseListing('')).toEqual([]);
+  });
+});
+
+// parseHashes walks the records with indexOf; it must read exactly what the regular expression per record did
+describe('parseHashes', () => {
+  function reference(out: string, strip = ''): Map<string, string> {
+    const hashes = new Map<string, string>();
+    for (const rec of out.split('\0')) {
+      const m = /^([0-9a-f]{40}|[0-9a-f]{64})[ *]?[ *]/.exec(rec);
+      if (!m || rec.length <= m[0].length) continue;
+      const p = rec.slice(m[0].length);
+      hashes.set(strip && p.startsWith(strip) ? p.slice(strip.length) : p, m[1]);
+    }
+    return hashes;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-parse-hashes-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("reads sha256sum's, sha1sum's and the helper's real output (odd names) as the regular expression did, and what it leaves out", () => {
+    const names = ['vanlig.txt', ' mellomrom først', '*stjerne', 'linje\nskift', 'bak\\skråstrek', 'ÆØÅ æøå', 'a  to mellomrom'];
+    for (const [i, n] of names.entries()) fs.writeFileSync(path.join(dir, n), `innhold ${i}`);
+    const sh = (cmd: string) => execFileSync('/bin/sh', ['-c', `cd ${dir} && ${cmd}`], { encoding: 'utf8' });
+    const outputs = [
+      sh('find . -type f -print0 | xargs -0 sha256sum -z'),
+      sh('find . -type f -print0 | xargs -0 sha1sum -z'),
+      sh('find . -type f -print0 | xargs -0 sha256sum -bz'), // binary mode: `<hex> *path`
+      sh(hashCommand('.', { digest: 'sha1' }).replace(/^cd \S+ && /, '')), // the helper's own `hash`
+    ];
+    for (const out of outputs) {
+      for (const strip of ['', './']) {
+        const got = parseHashes(out, strip);
+        expect(got).toEqual(reference(out, strip));
+        expect(got.size).toBe(names.length);
+      }
+      const got = parseHashes(out, './');
+      for (const [i, n] of names.entries()) {
+        const algo = got.get(n)!.length === 64 ? 'sha256' : 'sha1';
+        expect(got.get(n)).toBe(createHash(algo).update(`innhold ${i}`).digest('hex'));
+      }
+    }
+    // records it leaves out, as the expression did: no path, a short or long or upper-case digest, no separator,
+    // and a last record cut inside its digest; a record cut inside its path keeps the cut path (as before)
+    const h64 = 'a'.repeat(64);
+    const odd = [`${h64}  `, `${h64} *`, `${'b'.repeat(39)}  kort`, `${'c'.repeat(65)}  lang`, `${'D'.repeat(40)}  stor`, `${h64}xsti`, `${h64}  ok`, `${h64} en`, `${h64}   tre`, `${'e'.repeat(20)}`].join('\0');
+    expect(parseHashes(odd)).toEqual(reference(odd));
+    expect([...parseHashes(odd).keys()]).toEqual(['ok', 'en', ' tre']);
+    expect(parseHashes('')).toEqual(new Map());
   });
 });
