@@ -61,6 +61,12 @@ function waitFor(pattern: RegExp): { onStdout: (c: string) => void; seen: Promis
 
 const state = (pid: string) => fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
 
+/** The process's state once it is `want`, or as it is after 2 s (SIGSTOP lands a moment after `kill` returns). */
+async function settled(pid: string, want: string): Promise<string> {
+  for (let i = 0; i < 200 && state(pid) !== want; i++) await new Promise((r) => setTimeout(r, 10));
+  return state(pid);
+}
+
 describe('the space guard', () => {
   it('holds the restore once free space is below the floor, keeps it held without an answer, and resumes it on `go`', async () => {
     const file = path.join(work, 'answer-go');
@@ -72,7 +78,7 @@ describe('the space guard', () => {
     const heldAt = guardEvents(text).heldAtFree!;
     expect(heldAt).toBeLessThan(floorBytes);
     // held: stopped, and nothing more is written while no answer comes
-    expect(state(pid)).toBe('T');
+    expect(await settled(pid, 'T')).toBe('T');
     const n = g.files();
     expect(n).toBeLessThan(CHUNKS);
     await new Promise((r) => setTimeout(r, 400));
