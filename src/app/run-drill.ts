@@ -273,9 +273,10 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   let snapshot: Snapshot | undefined;
   let snapshotBytes = 0;
   let bytesP: Promise<number> | undefined;
+  let countStartedAt = 0;
   const margin = site.standby.marginPercent ?? 10;
   /** free space found by preflight when the restore starts before the size is counted (adapter.guardsSpace) */
-  let guarded: (SpaceGuard & { avail: number; startedAt: number }) | undefined;
+  let guarded: (SpaceGuard & { avail: number }) | undefined;
   const fitsVerdict = (avail: number, bytes: number) => {
     const need = requiredBytes(bytes, margin);
     return avail >= need
@@ -368,6 +369,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       const chosen = snapshot;
       // counted beside the restore (guardsSpace): at the lowest priority, on the CPU the restore leaves idle
       bytesP = early(() => adapter.snapshotBytes(standby!, source, chosen, { background: !!adapter.guardsSpace && !dryRun }));
+      countStartedAt = clock.monotonic();
       return { passed: true, detail: `${snapshot.id} taken ${snapshot.time.toISOString()} (${snaps.length} in the repository)` };
     });
     await gate('backup within RPO', async () => {
@@ -405,7 +407,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         // the tool's count of the snapshot's size is slow (restic walks every tree of the snapshot): the restore
         // starts beside it, guarded, and the restore phase judges the count (see space-guard.ts)
         const floorBytes = Math.floor((avail * margin) / 100);
-        guarded = { file: `${lock.path}/space-answer`, floorBytes, avail, startedAt: clock.monotonic() };
+        guarded = { file: `${lock.path}/space-answer`, floorBytes, avail };
         return {
           passed: true,
           detail: `${formatBytes(avail)} free at ${root}; ${adapter.tool} counts the snapshot's size beside the restore, which is held should less than ${formatBytes(floorBytes)} (${margin} %) stay free before the count answers`,
@@ -479,7 +481,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
             }
             await answer(verdict.passed ? 'go' : 'stop');
             if (signal.aborted) return;
-            const seconds = Math.round(clock.monotonic() - g.startedAt) / 1000;
+            const seconds = Math.round(clock.monotonic() - countStartedAt) / 1000;
             check({ name: 'free space', passed: verdict.passed, seconds, detail: `${verdict.detail} (counted beside the restore in ${seconds.toFixed(1)} s)` });
             if (!verdict.passed) throw new CheckFailed(`free space: ${verdict.detail}`);
           })()
