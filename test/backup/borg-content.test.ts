@@ -147,6 +147,56 @@ describe.skipIf(!has)('borg: content checked by the chunk ids', () => {
     expect(traceOf(pyBorg())).toBe('');
   });
 
+  it("in a drill one process reads the items beside the restore and checks the content when answered, reading the metadata once", async () => {
+    for (const archive of ['a1', 'a3']) {
+      const standby = new Recording(dir, pyBorg());
+      // as a drill reads the snapshot's side beside the restore
+      const entries = await collect(borgAdapter.manifest(standby, source(), snap(archive), { content: false, background: true, timeoutMs: 120_000 }));
+      expect(entries).toEqual(await exportTarManifest(CHOSEN, archive));
+      expect(standby.commands).toHaveLength(1);
+      expect(standby.commands[0]).toContain('items-then-check');
+      // it still waits: the restore happens now, into a folder it is told about only in the answer
+      const root = await restore(archive, `held-${archive}`);
+      const short = 'skole/tjener/home0/elev01/.bashrc';
+      if (archive === 'a3') fs.truncateSync(path.join(root, short), 3);
+      const c = await borgAdapter.checkContent!(standby, source(), snap(archive), root, {});
+      expect(c.by).toBe('borg chunk ids');
+      const files = filesOf(await exportTarManifest(CHOSEN, archive));
+      if (archive === 'a3') {
+        expect(c.differs.map((d) => d.path)).toEqual([short]);
+        expect([...c.matched].sort()).toEqual(files.filter((f) => f !== short));
+      } else {
+        expect(c.differs).toEqual([]);
+        expect([...c.matched].sort()).toEqual(files);
+      }
+      expect(c.seconds).toBeGreaterThan(0);
+      // the only other command is the answer: no second python loaded borg and read the items
+      expect(standby.commands).toHaveLength(2);
+      expect(standby.commands[1]).toMatch(/ mv -f \S+\/answer\.new'? '?\S+\/answer'?$/);
+      expect(standby.commands.join('\n')).not.toContain(PASSWORD);
+      // its answer folder is gone
+      expect(fs.existsSync(/'?([^' ]+)\/answer'?$/.exec(standby.commands[1])![1])).toBe(false);
+    }
+    expect(traceOf(pyBorg())).toBe('');
+    expect(hashRepository(repo)).toBe(before);
+  });
+
+  it('a held check that is stopped (the drill failed or was interrupted) ends, and a later check runs one of its own', async () => {
+    const standby = new Recording(dir, pyBorg());
+    const stop = new AbortController();
+    await collect(borgAdapter.manifest(standby, source(), snap('a1'), { content: false, background: true, signal: stop.signal, timeoutMs: 120_000 }));
+    const waiting = () => execFileSync('sh', ['-c', "pgrep -f 'items-then-chec[k]' || true"], { encoding: 'utf8' }).trim();
+    expect(waiting()).not.toBe('');
+    stop.abort(new Error('not needed'));
+    for (let i = 0; i < 100 && waiting(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(waiting()).toBe('');
+    const root = await restore('a1', 'held-stopped');
+    const c = await borgAdapter.checkContent!(standby, source(), snap('a1'), root, {});
+    expect(c.differs).toEqual([]);
+    expect(standby.commands).toHaveLength(2);
+    expect(standby.commands[1]).toContain("'check'");
+  });
+
   it('names a file with a byte flipped in a later chunk of a large file, a shortened one, a changed hard link', async () => {
     for (const archive of ['a1', 'a3']) {
       const root = await restore(archive, `bad-${archive}`);

@@ -5,6 +5,9 @@
 #       the archive's items under the chosen paths from its metadata alone (no file data read), one JSON line each,
 #       as manifest_helper.py's `tar` mode prints what `borg export-tar` streams, without the sha256: path, type,
 #       size, uid, gid, mode, target. A hard link whose master is not chosen carries its master's size.
+#   items-then-check REPO ARCHIVE PATHS_JSON WAIT_SECONDS
+#       `items` (in a drill: beside the restore, at low priority), keeping the chunk lists; then waits for the drill's
+#       answer and runs `check` with them, at normal priority, without reading the metadata again (run_items_then_check).
 #   check REPO ARCHIVE PATHS_JSON ROOT [WORKERS]
 #       compare every regular file restored under ROOT with the archive by the repository's own chunk ids: each
 #       file is cut where the archive says its chunks end (the chunk sizes it lists), each piece hashed with the
@@ -358,14 +361,16 @@ def byte_compare(repository, key, root, path, chunks, indexes):
     return None
 
 
-def run_check(repository, key, archive, paths, root, workers):
+def run_check(repository, key, archive, paths, root, workers, known=None):
+    """The check; `known`: the regular files' (path, chunks), already read (items-then-check), else read here while
+    the workers compare."""
     files = []
     pool = Workers(workers, fast_id_hash(key), root)  # comparing while the items are still read
     try:
-        for item, chunks in selected(archive, paths):
-            if chunks is not None:
-                pool.add(len(files), item.path, chunks)
-                files.append((item.path, chunks))
+        pairs = known if known is not None else ((item.path, chunks) for item, chunks in selected(archive, paths) if chunks is not None)
+        for path, chunks in pairs:
+            pool.add(len(files), path, chunks)
+            files.append((path, chunks))
     except BaseException:
         for pid, w, r in pool.children:
             os.kill(pid, 9)
@@ -401,6 +406,58 @@ def run_check(repository, key, archive, paths, root, workers):
     return {'matched': matched, 'differs': differs}
 
 
+def run_items_then_check(repository, key, archive, paths, wait_seconds):
+    """`items`, keeping the regular files' chunk lists; then MARK and a folder of our own on stdout, and a wait for the
+    drill's answer in <folder>/answer: {"answer": "go", "root": ROOT, "workers": N} runs the check of ROOT with what was
+    kept (no second read of the archive's metadata), and prints its JSON; {"answer": "stop"}, a parent that went away or
+    `wait_seconds` without an answer end it. Returns the check's result, or None."""
+    import shutil
+    import tempfile
+    known = []
+    out = []
+    for item, chunks in selected(archive, paths):
+        e = entry(item, chunks)
+        if e is not None:
+            out.append(json.dumps(e))
+            if len(out) >= 4096:
+                sys.stdout.write('\n'.join(out) + '\n')
+                del out[:]
+        if chunks is not None:
+            known.append((item.path, chunks))
+    if out:
+        sys.stdout.write('\n'.join(out) + '\n')
+    folder = tempfile.mkdtemp(prefix='continuity-borg-check.')
+    try:
+        sys.stdout.write('%s %s\n' % (MARK, folder))
+        sys.stdout.flush()
+        parent = os.getppid()
+        deadline = time.monotonic() + wait_seconds
+        answer = None
+        while answer is None:
+            try:
+                with open(os.path.join(folder, 'answer')) as f:
+                    answer = json.load(f)
+            except (OSError, ValueError):
+                if os.getppid() != parent or time.monotonic() > deadline:
+                    return None
+                time.sleep(0.02)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not isinstance(answer, dict) or answer.get('answer') != 'go' or not isinstance(answer.get('root'), str):
+        return None
+    global started
+    started = time.monotonic()  # the check's seconds count from the answer
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, 0)  # read beside the restore at nice 19; the check runs at normal priority
+    except OSError:
+        pass
+    workers = answer.get('workers') if isinstance(answer.get('workers'), int) else (os.cpu_count() or 2)
+    return run_check(repository, key, archive, paths, answer['root'], max(1, workers), known)
+
+
+MARK = 'CONTINUITY-ITEMS-END'
+
+
 def main():
     what, repo, name = sys.argv[1], sys.argv[2], sys.argv[3]
     paths = [p.strip('/') for p in json.loads(sys.argv[4]) if p.strip('/')]
@@ -413,17 +470,21 @@ def main():
             assert_secure(repository, manifest, 1)
             archive = Archive(repository, key, manifest, name)
             cp = archive.metadata.get('chunker_params')
+            out = None
             if what == 'items':
                 run_items(archive, paths)
+            elif what == 'items-then-check':
+                out = run_items_then_check(repository, key, archive, paths, float(sys.argv[5]))
             elif what == 'check':
                 root = sys.argv[5]
                 workers = int(sys.argv[6]) if len(sys.argv) > 6 else (os.cpu_count() or 2)
                 out = run_check(repository, key, archive, paths, root, max(1, workers))
+            else:
+                fallback('unknown mode %s' % what)
+            if out is not None:
                 out['seconds'] = time.monotonic() - started
                 out['chunker_params'] = list(cp) if cp is not None else None
                 sys.stdout.write(json.dumps(out) + '\n')
-            else:
-                fallback('unknown mode %s' % what)
     except Error as e:
         sys.stdout.flush()
         sys.stderr.write(e.get_message() + '\n')
