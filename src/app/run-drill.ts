@@ -620,6 +620,8 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         const first = summary.problems.slice(0, 3).map((p) => `${p.path} (${p.kind}${p.expected !== undefined ? `: expected ${p.expected}` : ''}${p.found !== undefined ? `, found ${p.found}` : ''})`);
         throw new Error(`${head}: ${parts.join(', ')}; ${first.join('; ')}${summary.problems.length > 3 ? '; …' : ''}`);
       });
+    // verify is over: a read for it that still runs (a borg check held for an answer that never came) is stopped
+    stopExpected();
     if (!restoredOk || interruptedIn) skip('services', interruptedIn ? 'interrupted' : 'restore failed');
     else {
       const servicesOk = await phase('services', async ({ signal, remainingMs, check }) => {

@@ -299,6 +299,28 @@ describe.skipIf(!has)('borg: content checked by the chunk ids', () => {
     }
   });
 
+  it('a drill ends the held check when verify never answers it (nothing of it is left waiting)', async () => {
+    const site = path.join(dir, 'drill-unanswered');
+    const passwordFile = path.join(dir, 'repo-pass');
+    fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    const file = writeSite(site, { tool: 'borg', repository: repo, passwordFile });
+    const waiting = () => execFileSync('sh', ['-c', "pgrep -f 'items-then-chec[k]' || true"], { encoding: 'utf8' }).trim();
+    let heldWhileVerifying = '';
+    // verify checks the content on another standby object, so the check the manifest read holds is never answered
+    const adapter = {
+      ...borgAdapter,
+      checkContent: async (_s: Standby, src: BackupSource, sn: Snapshot, root: string, o: { signal?: AbortSignal; timeoutMs?: number }) => {
+        heldWhileVerifying = waiting();
+        return borgAdapter.checkContent!(new LocalStandby(dir), src, sn, root, o);
+      },
+    };
+    const r = await runDrill({ siteFile: file, at: '2026-11-25T03:00Z', journalDir: path.join(site, 'journals'), adapter });
+    expect(r.journal.status, JSON.stringify(r.journal.phases, null, 1)).toBe('passed');
+    expect(heldWhileVerifying).not.toBe('');
+    for (let i = 0; i < 100 && waiting(); i++) await new Promise((res) => setTimeout(res, 50));
+    expect(waiting()).toBe('');
+  });
+
   it('never writes to the repository', () => {
     expect(hashRepository(repo)).toBe(before);
   });
