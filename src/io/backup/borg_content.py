@@ -116,7 +116,8 @@ def entry(item, chunks):
     return e
 
 
-def run_items(archive, paths):
+def run_items(archive, paths, known=None):
+    """Print the chosen items; `known`, a list: the regular files' (path, chunks) appended to it as well."""
     out = []
     for item, chunks in selected(archive, paths):
         e = entry(item, chunks)
@@ -125,6 +126,8 @@ def run_items(archive, paths):
             if len(out) >= 4096:
                 sys.stdout.write('\n'.join(out) + '\n')
                 del out[:]
+        if known is not None and chunks is not None:
+            known.append((item.path, chunks))
     if out:
         sys.stdout.write('\n'.join(out) + '\n')
 
@@ -414,18 +417,7 @@ def run_items_then_check(repository, key, archive, paths, wait_seconds):
     import shutil
     import tempfile
     known = []
-    out = []
-    for item, chunks in selected(archive, paths):
-        e = entry(item, chunks)
-        if e is not None:
-            out.append(json.dumps(e))
-            if len(out) >= 4096:
-                sys.stdout.write('\n'.join(out) + '\n')
-                del out[:]
-        if chunks is not None:
-            known.append((item.path, chunks))
-    if out:
-        sys.stdout.write('\n'.join(out) + '\n')
+    run_items(archive, paths, known)
     folder = tempfile.mkdtemp(prefix='continuity-borg-check.')
     try:
         sys.stdout.write('%s %s\n' % (MARK, folder))
