@@ -411,8 +411,8 @@ def run_check(repository, key, archive, paths, root, workers, known=None):
 
 def run_items_then_check(repository, key, archive, paths, wait_seconds):
     """`items`, keeping the regular files' chunk lists; then MARK and a folder of our own on stdout, and a wait for the
-    drill's answer in <folder>/answer: {"answer": "go", "root": ROOT, "workers": N} runs the check of ROOT with what was
-    kept (no second read of the archive's metadata), and prints its JSON; {"answer": "stop"}, a parent that went away or
+    drill's answer in <folder>/answer: {"answer": "go", "root": ROOT} runs the check of ROOT with what was kept (no
+    second read of the archive's metadata), and prints its JSON; any other answer, a parent that went away or
     `wait_seconds` without an answer end it. Returns the check's result, or None."""
     import shutil
     import tempfile
@@ -443,8 +443,7 @@ def run_items_then_check(repository, key, archive, paths, wait_seconds):
         os.setpriority(os.PRIO_PROCESS, 0, 0)  # read beside the restore at nice 19; the check runs at normal priority
     except OSError:
         pass
-    workers = answer.get('workers') if isinstance(answer.get('workers'), int) else (os.cpu_count() or 2)
-    return run_check(repository, key, archive, paths, answer['root'], max(1, workers), known)
+    return run_check(repository, key, archive, paths, answer['root'], os.cpu_count() or 2, known)
 
 
 MARK = 'CONTINUITY-ITEMS-END'
