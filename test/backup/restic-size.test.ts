@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Interrupted, StepFailed } from '../../src/core/errors.ts';
-import { resticAdapter, sumOf, SUM_AWK } from '../../src/io/backup/restic.ts';
+import { goModeToUnix, LISTING_AWK, parseListing, resticAdapter, sumOf } from '../../src/io/backup/restic.ts';
 import { lowPriority } from '../../src/io/backup/tool-run.ts';
 import { shq, type ExecOptions, type ExecResult, type Standby } from '../../src/io/standby/types.ts';
 import { execLocal, LocalStandby } from '../../src/io/standby/local.ts';
@@ -83,6 +83,10 @@ beforeAll(() => {
   fs.linkSync(path.join(home, 'plain.txt'), path.join(home, 'hard link to plain.txt'));
   fs.symlinkSync('plain.txt', path.join(home, 'symlink "type":"file","size":77'));
   fs.writeFileSync(path.join(src, 'etc', 'hosts'), '127.0.0.1 localhost\n');
+  // owners and modes that tell uid from gid and one mode from another (the listing carries them)
+  if (process.getuid?.() === 0) fs.chownSync(path.join(home, 'plain.txt'), 1001, 1002);
+  fs.chmodSync(path.join(home, 'plain.txt'), 0o640);
+  fs.chmodSync(home, 0o2750);
   fs.writeFileSync(path.join(src, 'home1', 'not chosen.bin'), Buffer.alloc(50_000));
   repo = path.join(dir, 'repo');
   run('restic', ['init', '-q', '-r', repo], { env: env() });
@@ -120,7 +124,7 @@ async function holding(pid: number, file: string): Promise<boolean> {
   for (let i = 0; i < 50; i++) {
     let target = '';
     try {
-      target = fs.readlinkSync(`/proc/${pid}/fd/4`);
+      target = fs.readlinkSync(`/proc/${pid}/fd/6`);
     } catch {
       return false;
     }
@@ -151,10 +155,19 @@ describe('restic: the free-space size', () => {
     // and it is what the listing verification reads says, file by file: the same walk's listing, no second walk
     const entries = await collect(resticAdapter.manifest(standby, source(), snap));
     expect(walks()).toHaveLength(1);
-    expect(standby.calls[standby.calls.length - 1].command).toContain(`/proc/${held![1]}/fd/4`);
+    expect(standby.calls[standby.calls.length - 1].command).toContain(`/proc/${held![1]}/fd/6`);
     expect(entries.filter((e) => e.type === 'file').reduce((n, e) => n + e.size, 0)).toBe(bytes);
     expect(entries.map((e) => e.path)).toContain(`home0/elev1/${AWKWARD[6]}`);
     expect(entries.find((e) => e.path === 'home0/elev1/empty')).toMatchObject({ type: 'file', size: 0 });
+    // node for node what restic's own JSON says (the awk wrote most of them compact, the awkward names as restic did)
+    const json = run('restic', ['-r', repo, 'ls', '--json', '--recursive', snap.id, `${src}/home0`, `${src}/etc`], { env: env() })
+      .split('\n')
+      .filter((l) => l.includes('"struct_type":"node"'))
+      .map((l) => JSON.parse(l) as { type: string; path: string; uid: number; gid: number; mode: number; size?: number })
+      .filter((n) => n.path.startsWith(`${src}/`));
+    expect(entries).toEqual(
+      json.map((n) => ({ path: n.path.slice(src.length + 1), type: n.type === 'file' || n.type === 'dir' || n.type === 'symlink' ? n.type : 'other', size: n.type === 'file' ? (n.size ?? 0) : 0, uid: n.uid, gid: n.gid, mode: goModeToUnix(n.mode) })),
+    );
     // the file was never in the temporary folder by name, and it is gone once its holder is
     expect(fs.readdirSync(tmp)).toEqual([]);
     expect(await holding(Number(held![1]), held![2])).toBe(false);
@@ -172,21 +185,51 @@ describe('restic: the free-space size', () => {
     expect(entries.filter((e) => e.type === 'file').reduce((n, e) => n + e.size, 0)).toBe(bytes);
   });
 
-  it('awk passes on what it cannot read for certain, and the sum stays exact', async () => {
+  it('awk passes on what it cannot read for certain, and the sum and the listing stay exact', async () => {
     const lines = [
       '{"time":"2026-11-26T09:26:05Z","tree":"e5f4","paths":["/srv"],"id":"536f","short_id":"536f","struct_type":"snapshot"}',
       '{"name":"a","type":"file","path":"/srv/a","uid":0,"gid":0,"size":10,"mode":420,"struct_type":"node"}',
       '{"name":"b","type": "file","path":"/srv/b","size": 20,"struct_type": "node"}', // another spelling
       '{"name":"c","type":"file","path":"/srv/c","size":3e1,"struct_type":"node"}', // a size that is not plain digits
-      '{"name":"d","type":"dir","path":"/srv/d","mode":2147484141,"struct_type":"node"}',
-      '{"name":"e","type":"file","path":"/srv/e","struct_type":"node"}', // empty: no size
-      '{"name":"f\\"size\\":99,","type":"file","path":"/srv/f\\"size\\":99,","size":40,"struct_type":"node"}',
+      '{"name":"d","type":"dir","path":"/srv/d","mode":2147484141,"struct_type":"node"}', // no owner
+      '{"name":"e","type":"file","path":"/srv/e","uid":1000,"gid":100,"mode":384,"struct_type":"node"}', // empty: no size
+      '{"name":"f\\"size\\":99,","type":"file","path":"/srv/f\\"size\\":99,","uid":1,"gid":2,"size":40,"mode":420,"struct_type":"node"}',
+      '{"name":"g \\u0026 h","type":"symlink","path":"/srv/g \\u0026 h","uid":3,"gid":4,"mode":134218239,"struct_type":"node","message_type":"node"}',
+      '{"name":"ø","type":"dir","path":"/srv/ø","uid":5,"gid":6,"mode":2147484096,"struct_type":"node"}',
+      '{"name":"big","type":"file","path":"/srv/big","uid":7,"gid":8,"size":123456789012345678,"mode":420,"struct_type":"node"}',
     ];
-    const r = await execLocal(`awk ${shq(SUM_AWK)}`, { input: lines.join('\n') + '\n' });
+    const out = path.join(dir, 'compact');
+    const r = await execLocal(`awk -v out=${shq(out)} -v sum=1 ${shq(LISTING_AWK)}`, { input: lines.join('\n') + '\n' });
     expect(r.exitCode, r.stderr).toBe(0);
     const passedOn = r.stdout.split('\n').filter((l) => l.startsWith('?'));
     expect(passedOn).toHaveLength(2); // b and c
-    expect(sumOf(r.stdout, { repository: 'R' })).toEqual({ value: 10 + 20 + 30 + 40, nodes: 6 });
+    expect(sumOf(r.stdout, { repository: 'R' })).toEqual({ value: 10 + 20 + 30 + 40 + 123456789012345678, nodes: 9 });
+    // the listing: compact where the awk is certain, restic's own line where not; read back, what JSON would give
+    const compact = fs.readFileSync(out, 'utf8');
+    expect(compact.split('\n').filter((l) => l.startsWith('?')).map((l) => l.slice(10, 11))).toEqual(['b', 'c', 'd', 'f', 'g']);
+    expect(compact).toContain('file\t0\t0\t420\t10\t/srv/a\n');
+    const nodes = lines.slice(1).map((l) => JSON.parse(l) as { type: string; path: string; uid: number; gid: number; mode: number; size?: number });
+    expect(await parseListing(compact, { repository: 'R' })).toEqual(
+      nodes.map((n) => ({ type: n.type, path: n.path, uid: n.uid, gid: n.gid, mode: n.mode, ...(n.size !== undefined ? { size: n.size } : {}) })),
+    );
+    // with sum=0 (a listing read on its own) the awk writes only the listing
+    const alone = await execLocal(`awk -v out=/dev/stdout -v sum=0 ${shq(LISTING_AWK)}`, { input: lines.join('\n') + '\n' });
+    expect(alone.stdout).toBe(compact);
+  });
+
+  it('reads a compact listing it cannot trust as a failure naming the repository', async () => {
+    const bad = async (text: string) => {
+      const err = await parseListing(text, { repository: '/srv/backup/restic' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, JSON.stringify(text)).toBeInstanceOf(StepFailed);
+      expect((err as Error).message).toContain('/srv/backup/restic');
+    };
+    await bad('file\t0\t0\t420\n'); // torn: fields missing
+    await bad('file\t\t0\t420\t1\t/srv/a\n'); // an empty owner
+    await bad('?{"type":"file",\n'); // restic's line, torn
+    expect(await parseListing('', { repository: 'R' })).toEqual([]);
   });
 
   it('refuses an answer it cannot read, naming the repository', () => {
