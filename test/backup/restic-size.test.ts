@@ -209,9 +209,18 @@ describe('restic: the free-space size', () => {
     expect(compact.split('\n').filter((l) => l.startsWith('?')).map((l) => l.slice(10, 11))).toEqual(['b', 'c', 'd', 'f', 'g']);
     expect(compact).toContain('file\t0\t0\t420\t10\t/srv/a\n');
     const nodes = lines.slice(1).map((l) => JSON.parse(l) as { type: string; path: string; uid: number; gid: number; mode: number; size?: number });
-    expect(await parseListing(compact, { repository: 'R' })).toEqual(
-      nodes.map((n) => ({ type: n.type, path: n.path, uid: n.uid, gid: n.gid, mode: n.mode, ...(n.size !== undefined ? { size: n.size } : {}) })),
-    );
+    const entry = (n: (typeof nodes)[number]) => ({
+      path: n.path.slice('/srv/'.length),
+      type: n.type === 'file' || n.type === 'dir' || n.type === 'symlink' ? n.type : 'other',
+      size: n.type === 'file' ? (n.size ?? 0) : 0,
+      uid: n.uid,
+      gid: n.gid,
+      mode: goModeToUnix(n.mode),
+    });
+    expect(await parseListing(compact, { repository: 'R' }, '/srv/')).toEqual(nodes.map(entry));
+    // only what is under the snapshot's folder
+    expect(await parseListing(compact, { repository: 'R' }, '/srv/d/')).toEqual([]);
+    expect((await parseListing(compact, { repository: 'R' }, '/')).map((e) => e.path)).toEqual(nodes.map((n) => n.path.slice(1)));
     // with sum=0 (a listing read on its own) the awk writes only the listing
     const alone = await execLocal(`awk -v out=/dev/stdout -v sum=0 ${shq(LISTING_AWK)}`, { input: lines.join('\n') + '\n' });
     expect(alone.stdout).toBe(compact);

@@ -68,10 +68,14 @@ export function totalBytes(entries: Iterable<FileEntry>): number {
 
 /** Every chosen path must be in the snapshot: a missing one is a failed step, not an empty manifest. */
 export function requirePaths(tool: string, repository: string, snapshotId: string, entries: FileEntry[], paths: string[]): void {
-  const have = new Set(entries.map((e) => e.path));
-  const missing = paths.map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== '' && !have.has(p));
-  if (missing.length > 0)
-    throw new StepFailed(`${tool}: ${missing.map((p) => `\`${p}\``).join(', ')} not in snapshot ${snapshotId} of ${repository}`);
+  // a look-up of the few chosen paths, not a set of every entry's (100 000 paths: 80 ms of the drill's time)
+  const missing = new Set(paths.map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== ''));
+  for (const e of entries) {
+    if (missing.size === 0) break;
+    missing.delete(e.path);
+  }
+  if (missing.size > 0)
+    throw new StepFailed(`${tool}: ${[...missing].map((p) => `\`${p}\``).join(', ')} not in snapshot ${snapshotId} of ${repository}`);
 }
 
 /** `user@host:/path`: a repository the tool reaches over SSH by itself. */

@@ -158,8 +158,8 @@ function dirsUnder(source: BackupSource, root: string): string[] {
 /** The chosen paths of a snapshot as read once: the files' bytes, and restic's listing of them when asked. */
 interface Chosen {
   bytes: number;
-  /** every node, parsed; read from the standby when first asked, as the asker says (ReadOptions) */
-  nodes: (o?: ReadOptions) => Promise<ResticNode[]>;
+  /** every node under the snapshot's folder as a manifest entry; read from the standby when first asked, as the asker says (ReadOptions) */
+  entries: (o?: ReadOptions) => Promise<FileEntry[]>;
 }
 
 /** Reads of the chosen paths already made in this process (a snapshot never changes), by standby, repository, snapshot and paths. */
@@ -193,15 +193,15 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
       }
       treeRoots.set(at, root);
       const dirs = dirsUnder(source, root);
-      let parsed: Promise<ResticNode[]> | undefined;
-      const nodes = (asked: ReadOptions = {}) => {
+      let parsed: Promise<FileEntry[]> | undefined;
+      const entries = (asked: ReadOptions = {}) => {
         if (!parsed) {
-          parsed = listing(standby, source, snapshot, dirs, read.held, asked);
+          parsed = listing(standby, source, snapshot, dirs, read.held, asked, root === '/' ? '/' : `${root}/`);
           parsed.catch(() => (parsed = undefined)); // stopped or failed: the next asker reads again
         }
         return parsed;
       };
-      return { bytes: read.value, nodes };
+      return { bytes: read.value, entries };
     })();
     reads.set(key, p);
     p.catch(() => reads.delete(key)); // a failed read is not remembered
@@ -261,7 +261,7 @@ function release(standby: Standby, held: Held | undefined): void {
  * /proc, so a process that got the pid since is never read or stopped), else a walk of its own; as `o` says (in a
  * drill: at nice 19, stopped with the restore).
  */
-async function listing(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], held: Held | undefined, o: ReadOptions): Promise<ResticNode[]> {
+async function listing(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], held: Held | undefined, o: ReadOptions, prefix: string): Promise<FileEntry[]> {
   if (held) {
     const r = await runTool(standby, {
       tool: TOOL,
@@ -270,7 +270,7 @@ async function listing(standby: Standby, source: BackupSource, snapshot: Snapsho
       command: `if ${stillHeld(held)}; then cat /proc/${held.pid}/fd/${HELD_FD} && kill ${held.pid}; else echo GONE; fi`,
       ...o,
     });
-    if (r.stdout !== 'GONE\n') return parseListing(r.stdout, source);
+    if (r.stdout !== 'GONE\n') return parseListing(r.stdout, source, prefix);
   }
   const r = await runTool(standby, {
     tool: TOOL,
@@ -280,7 +280,7 @@ async function listing(standby: Standby, source: BackupSource, snapshot: Snapsho
     secret: needPassword(source),
     ...o,
   });
-  return parseListing(r.stdout, source);
+  return parseListing(r.stdout, source, prefix);
 }
 
 /** Go's type names, so that 100 000 nodes share three strings. */
@@ -294,12 +294,20 @@ function digitsAt(text: string, from: number, to: number): number {
   return v;
 }
 
+/** A node of restic's listing as a manifest entry, its path relative to the snapshot's folder. */
+function entryOf(type: string, path: string, uid: number, gid: number, mode: number, size: number | undefined): FileEntry {
+  const t = type === 'file' || type === 'dir' || type === 'symlink' ? type : 'other';
+  return { path, type: t, size: t === 'file' ? (size ?? 0) : 0, uid, gid, mode: goModeToUnix(mode) };
+}
+
 /**
- * The nodes of the compact listing LISTING_AWK wrote, parsed a slice at a time: 100 000 lines in one go would hold up
- * all else the drill does meanwhile. A `?` line is one of restic's own JSON lines, parsed as JSON.
+ * The manifest entries of the compact listing LISTING_AWK wrote, for the nodes under `prefix` (the snapshot's folder
+ * and a slash), parsed a slice at a time: 100 000 lines in one go would hold up all else the drill does meanwhile. A
+ * `?` line is one of restic's own JSON lines, parsed as JSON. restic 0.14's JSON listing has no symlink targets:
+ * a symlink is as restic restored it, and verification only checks it was not replaced since.
  */
-export async function parseListing(text: string, source: Pick<BackupSource, 'repository'>): Promise<ResticNode[]> {
-  const out: ResticNode[] = [];
+export async function parseListing(text: string, source: Pick<BackupSource, 'repository'>, prefix = '/'): Promise<FileEntry[]> {
+  const out: FileEntry[] = [];
   const unreadable = (line: string) => new StepFailed(`restic: could not read restic's listing of ${source.repository}: ${line.slice(0, 200)}`);
   let i = 0;
   for (let n = 0; i < text.length; n++) {
@@ -314,8 +322,8 @@ export async function parseListing(text: string, source: Pick<BackupSource, 'rep
         throw unreadable(text.slice(i + 1, j));
       }
       // only what verification compares: restic's listing has three times and two spellings of the mode besides
-      if (node.struct_type === 'node')
-        out.push({ type: node.type, path: node.path, uid: node.uid, gid: node.gid, mode: node.mode, ...(node.size !== undefined ? { size: node.size } : {}) });
+      if (node.struct_type === 'node' && typeof node.path === 'string' && node.path.startsWith(prefix))
+        out.push(entryOf(node.type, node.path.slice(prefix.length), node.uid, node.gid, node.mode, node.size));
     } else if (j > i) {
       // type, uid, gid, mode, size (empty when restic gave none) and the path, tab-separated: the numbers are plain
       // digits (the awk checked) and the path holds no escape, so no tab
@@ -325,15 +333,17 @@ export async function parseListing(text: string, source: Pick<BackupSource, 'rep
       const d = c < 0 || c > j ? -1 : text.indexOf('\t', c + 1);
       const e = d < 0 || d > j ? -1 : text.indexOf('\t', d + 1);
       if (e < 0 || e > j || a === i || b === a + 1 || c === b + 1 || d === c + 1) throw unreadable(text.slice(i, j));
-      const type = text.slice(i, a);
-      out.push({
-        type: NODE_TYPES[type] ?? type,
-        path: text.slice(e + 1, j),
-        uid: digitsAt(text, a + 1, b),
-        gid: digitsAt(text, b + 1, c),
-        mode: digitsAt(text, c + 1, d),
-        ...(e > d + 1 ? { size: digitsAt(text, d + 1, e) } : {}),
-      });
+      if (text.startsWith(prefix, e + 1))
+        out.push(
+          entryOf(
+            NODE_TYPES[text.slice(i, a)] ?? text.slice(i, a),
+            text.slice(e + 1 + prefix.length, j),
+            digitsAt(text, a + 1, b),
+            digitsAt(text, b + 1, c),
+            digitsAt(text, c + 1, d),
+            e > d + 1 ? digitsAt(text, d + 1, e) : undefined,
+          ),
+        );
     }
     i = j + 1;
   }
@@ -519,21 +529,11 @@ export const resticAdapter: BackupAdapter = {
 
   async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {
     // the chosen paths as restic lists them (the listing the free-space gate already read): types, sizes, owners,
-    // modes. Content is not in it: restic's restore --verify checks that (see restore). restic 0.14's JSON listing
-    // has no symlink targets either: a symlink is as restic restored it, and verification only checks it was not
-    // replaced since.
+    // modes. Content is not in it: restic's restore --verify checks that (see restore).
     // in a drill the free-space gate started this read; otherwise it starts here, as the caller asks (beside the
     // restore: at the lowest priority, stopped with it)
     const o: ReadOptions = { timeoutMs: options.timeoutMs, signal: options.signal, background: options.background };
-    const nodes = await (await chosen(standby, source, snapshot, o)).nodes(o);
-    const root = await rootOf(standby, source, snapshot, o);
-    const prefix = root === '/' ? '/' : `${root}/`;
-    const entries: FileEntry[] = [];
-    for (const n of nodes) {
-      if (!n.path.startsWith(prefix)) continue;
-      const type = n.type === 'file' || n.type === 'dir' || n.type === 'symlink' ? n.type : 'other';
-      entries.push({ path: n.path.slice(prefix.length), type, size: type === 'file' ? (n.size ?? 0) : 0, uid: n.uid, gid: n.gid, mode: goModeToUnix(n.mode) });
-    }
+    const entries = await (await chosen(standby, source, snapshot, o)).entries(o);
     requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
     yield* entries;
   },
