@@ -29,11 +29,24 @@ const files = Number(args.files ?? (args.quick ? 10_000 : 100_000));
 const cache = path.resolve(args.cache ?? path.join('/var/tmp/continuity-bench', `drill-${bytes}-${files}-seed${args.seed}`));
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
+/** CPU seconds of the processes this one has waited for (/proc/self/stat's cutime + cstime). */
+function childrenCpu(): number {
+  const f = fs.readFileSync('/proc/self/stat', 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[13]) + Number(rest[14])) / 100; // fields 16 and 17, in clock ticks (100 a second on Linux)
+}
+
+/** Wall seconds, and CPU seconds of this process (the drill's own work) and of the commands it ran, page cache cold. */
 async function time<T>(what: string, fn: () => Promise<T>): Promise<T> {
   dropCaches();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const k0 = childrenCpu();
   const r = await fn();
-  say(`  ${what.padEnd(34)} ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  const c = process.cpuUsage(c0);
+  say(
+    `  ${what.padEnd(34)} ${((performance.now() - t0) / 1000).toFixed(2)} s  (CPU: drill ${((c.user + c.system) / 1e6).toFixed(2)} s, commands ${(childrenCpu() - k0).toFixed(2)} s)`,
+  );
   return r;
 }
 
@@ -52,6 +65,15 @@ try {
     say(`${tool}:`);
     const snaps = await time('listSnapshots', () => adapter.listSnapshots(standby, source));
     const snap = snaps[snaps.length - 1];
+    // as a drill reads the snapshot side beside the restore: the size, then the manifest, both at the lowest priority
+    // (a standby of its own: what an adapter remembers of its reads is kept by standby)
+    const beside = new LocalStandby(path.join(scratch.dir, 'beside'));
+    await time('size + manifest, as beside a restore', async () => {
+      await adapter.snapshotBytes(beside, source, snap, { background: true });
+      let n = 0;
+      for await (const _ of adapter.manifest(beside, source, snap, { background: true })) n++;
+      return n;
+    });
     await time('snapshotBytes (free-space gate)', () => adapter.snapshotBytes(standby, source, snap));
     const target = path.join(scratch.dir, tool);
     // as the drill does: the restored side hashed with the adapter's digest, or only its ctimes read where the tool
