@@ -3,12 +3,12 @@
 #   continuity/debian-base:bookworm  debootstrap --variant=minbase, docker import
 #   continuity/standby:latest        sshd (key only) + rdiff-backup, restic, borg, rsync, tar, zstd
 #   continuity/bare:latest           sshd (key only) + sudo + ca-certificates, nothing else
+# With --suite trixie (Debian 13) the same from trixie, tagged :trixie (continuity/standby:trixie ...).
 # Idempotent and cached: an image that exists and was built from the same sources is kept.
-# Usage: scripts/build-images.sh [--force] [--only base|standby|bare]...
+# Usage: scripts/build-images.sh [--force] [--suite bookworm|trixie] [--only base|standby|bare]...
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BASE_IMAGE=continuity/debian-base:bookworm
 SUITE=bookworm
 FORCE=0
 ONLY=()
@@ -16,11 +16,16 @@ while (($#)); do
   case "$1" in
     --force) FORCE=1 ;;
     --only) shift; ONLY+=("${1:?--only needs base, standby or bare}") ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --suite) shift; SUITE="${1:?--suite needs a Debian suite: bookworm or trixie}" ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-images: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
+case $SUITE in bookworm|trixie) ;; *) echo "build-images: --suite $SUITE: only bookworm and trixie are known" >&2; exit 2 ;; esac
+BASE_IMAGE=continuity/debian-base:$SUITE
+# bookworm's images are the tests' default (:latest); other suites are tagged by name
+TAG=latest; [[ $SUITE == bookworm ]] || TAG=$SUITE
 wanted() { ((${#ONLY[@]} == 0)) && return 0; local w; for w in "${ONLY[@]}"; do [[ $w == "$1" ]] && return 0; done; return 1; }
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "build-images: $1 not found (apt-get install $2)" >&2; exit 3; }; }
@@ -122,8 +127,8 @@ source_hash() {
     docker image inspect --format '{{.Id}}' "$BASE_IMAGE"; } | sha256sum | cut -c1-16
 }
 
-build_image() { # name -> continuity/<name>:latest from docker/<name>/Dockerfile
-  local name=$1 image=continuity/$1:latest hash t
+build_image() { # name -> continuity/<name>:$TAG from docker/<name>/Dockerfile, FROM the suite's base image
+  local name=$1 image=continuity/$1:$TAG hash t
   hash=$(source_hash "$name")
   if ((FORCE == 0 && BASE_REBUILT == 0)) && image_exists "$image" && [[ $(image_label "$image" continuity.source-hash) == "$hash" ]]; then
     echo "build-images: $image is up to date (cached; --force rebuilds)"
@@ -132,7 +137,7 @@ build_image() { # name -> continuity/<name>:latest from docker/<name>/Dockerfile
   echo "build-images: $image: docker build docker/$name/Dockerfile"
   t=$(now)
   local log; log=$(mktemp /tmp/continuity-build-"$name".XXXXXX.log)
-  if ! DOCKER_BUILDKIT=0 docker build --label "continuity.source-hash=$hash" -t "$image" \
+  if ! DOCKER_BUILDKIT=0 docker build --build-arg "SUITE=$SUITE" --label "continuity.source-hash=$hash" -t "$image" \
         -f "$ROOT/docker/$name/Dockerfile" "$ROOT/docker" >"$log" 2>&1; then
     echo "build-images: docker build of $image failed; last lines:" >&2
     tail -n 40 "$log" >&2

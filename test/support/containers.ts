@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 
-export type StandbyImage = 'continuity/standby:latest' | 'continuity/bare:latest';
+export type StandbyImage = 'continuity/standby:latest' | 'continuity/bare:latest' | 'continuity/standby:trixie';
 
 export interface StartStandbyOptions {
-  /** continuity/standby (sshd + backup tools, default) or continuity/bare (sshd + sudo only) */
+  /** continuity/standby (sshd + backup tools, default; :trixie the same on Debian 13) or continuity/bare (sshd + sudo only) */
   image?: StandbyImage;
   binds?: { source: string; target: string; mode?: 'ro' | 'rw' }[];
   /** mount point -> tmpfs options, e.g. { '/srv/restore': 'size=8m' } for a disk that fills up */

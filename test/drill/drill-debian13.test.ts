@@ -1,0 +1,102 @@
+// Whole drills, one per backup tool, over SSH onto a Debian 13 (trixie) reserve machine: the standby's own restic
+// 0.18, borg 1.4 and rdiff-backup 2.2.6 restore backups made by this machine's Debian 12 tools (a site whose reserve
+// machine was installed with the current release before its server), and verification runs there too (restic's
+// listing through awk, borg_content.py with trixie's borg, rdiff-backup's SHA-1 records). The image is built by
+// `scripts/build-images.sh --suite trixie` (CI builds it; elsewhere this file is skipped without it).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CHOSEN, PASSWORD, hashRepository, makeBackups, treeOf, type Backups, type Tool } from '../support/backup-fixtures.ts';
+import { needImage, needTool } from '../support/tools.ts';
+import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
+import { runDrill } from '../../src/app/run-drill.ts';
+import { AT_V2, writeSite } from './site-fixture.ts';
+
+const IMAGE = 'continuity/standby:trixie';
+const TOOLS: Tool[] = ['tar', 'rsync', 'rdiff-backup', 'restic', 'borg'];
+/** how each tool tells its version on the standby */
+const VERSION: Record<Tool, string> = {
+  tar: 'tar --version | head -n 1',
+  rsync: 'rsync --version | head -n 1',
+  'rdiff-backup': 'rdiff-backup --version',
+  restic: 'restic version',
+  borg: 'borg --version',
+};
+
+const ready = TOOLS.every((t) => needTool(t)) && needImage(IMAGE);
+
+let b: Backups;
+let work: string;
+let passwordFile: string;
+let sb: StartedStandby;
+
+beforeAll(async () => {
+  if (!ready) return;
+  b = makeBackups(TOOLS);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-drill-trixie-'));
+  passwordFile = path.join(work, 'repo-pass');
+  fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  sb = await startStandby({ image: IMAGE, binds: [{ source: b.dir, target: b.dir, mode: 'ro' }] });
+}, 180_000);
+afterAll(async () => {
+  await stopAll();
+  b?.cleanup();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+const repoFor = (tool: Tool) => (tool === 'tar' ? b.repos['tar.gz']! : b.repos[tool]!);
+
+describe.skipIf(!ready)('a drill onto a Debian 13 (trixie) standby over SSH', () => {
+  it('the standby is Debian 13 with its own tools, not this machine’s', async () => {
+    const r = await sb.exec('. /etc/os-release && echo "$VERSION_CODENAME"; restic version; borg --version; rdiff-backup --version');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [codename, restic, borg, rdiff] = r.stdout.trim().split('\n');
+    expect(codename).toBe('trixie');
+    expect(restic).toMatch(/^restic 0\.(1[7-9]|[2-9]\d)\./); // 0.18 in trixie; 0.14 in bookworm
+    expect(borg).toMatch(/^borg 1\.4\./);
+    expect(rdiff).toMatch(/^rdiff-backup 2\.2\.([6-9]|\d\d)/);
+  });
+
+  for (const tool of TOOLS) {
+    it(`${tool}: restores a Debian 12 backup, verifies every file there, cleans up; the repository is unchanged`, async () => {
+      const dir = path.join(work, tool);
+      const file = writeSite(dir, {
+        tool,
+        repository: repoFor(tool),
+        ...(tool === 'restic' || tool === 'borg' ? { passwordFile } : {}),
+        standbySsh: { ssh: sb.sshTarget, identityFile: sb.identityFile, knownHosts: sb.knownHostsFile },
+      });
+      const before = hashRepository(repoFor(tool));
+      const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals') });
+      const j = r.journal;
+      expect(j.phases.map((p) => `${p.name}:${p.status}`), JSON.stringify(j.phases, null, 1)).toEqual([
+        'preflight:passed',
+        'restore:passed',
+        'verify:passed',
+        'services:passed',
+        'cleanup:passed',
+      ]);
+      expect(r.exitCode).toBe(0);
+      // the standby's tool did the work
+      const v = await sb.exec(VERSION[tool]);
+      expect(v.stdout).toContain(j.backup.toolVersion);
+      const expected = [...treeOf(b.expected.v2, CHOSEN).values()].filter((e) => e.type === 'file');
+      expect(j.verification).toMatchObject({
+        files: expected.length,
+        bytes: expected.reduce((a, e) => a + e.size, 0),
+        mismatches: 0,
+        missing: 0,
+        extra: 0,
+        permissionMismatches: 0,
+        exposedHomes: 0,
+      });
+      // the tools' own content checks ran with trixie's versions, not a fallback
+      const checks = j.phases.flatMap((p) => (p.checks ?? []).map((c) => `${p.name}: ${c.name}`));
+      if (tool === 'restic') expect(checks).toContain('restore: content verified by restic restore --verify');
+      if (tool === 'borg') expect(checks).toContain('verify: content checked by borg chunk ids');
+      expect((await sb.exec('ls -A /srv')).stdout.trim()).toBe('');
+      expect(hashRepository(repoFor(tool))).toBe(before);
+    }, 180_000);
+  }
+});
