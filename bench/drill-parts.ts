@@ -68,6 +68,7 @@ try {
     // as a drill reads the snapshot side beside the restore: the size, then the manifest, both at the lowest priority
     // (a standby of its own: what an adapter remembers of its reads is kept by standby)
     const beside = new LocalStandby(path.join(scratch.dir, 'beside'));
+    await adapter.listSnapshots(beside, source); // as preflight has, before the restore starts
     await time('size + manifest, as beside a restore', async () => {
       await adapter.snapshotBytes(beside, source, snap, { background: true });
       let n = 0;

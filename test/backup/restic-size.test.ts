@@ -198,14 +198,14 @@ describe('restic: the free-space size', () => {
       '{"name":"ø","type":"dir","path":"/srv/ø","uid":5,"gid":6,"mode":2147484096,"struct_type":"node"}',
       '{"name":"big","type":"file","path":"/srv/big","uid":7,"gid":8,"size":123456789012345678,"mode":420,"struct_type":"node"}',
     ];
-    const out = path.join(dir, 'compact');
-    const r = await execLocal(`awk -v out=${shq(out)} -v sum=1 ${shq(LISTING_AWK)}`, { input: lines.join('\n') + '\n' });
+    // the sum on stderr, the listing on stdout
+    const r = await execLocal(`awk -v sum=1 ${shq(LISTING_AWK)}`, { input: lines.join('\n') + '\n' });
     expect(r.exitCode, r.stderr).toBe(0);
-    const passedOn = r.stdout.split('\n').filter((l) => l.startsWith('?'));
+    const passedOn = r.stderr.split('\n').filter((l) => l.startsWith('?'));
     expect(passedOn).toHaveLength(2); // b and c
-    expect(sumOf(r.stdout, { repository: 'R' })).toEqual({ value: 10 + 20 + 30 + 40 + 123456789012345678, nodes: 9 });
+    expect(sumOf(r.stderr, { repository: 'R' })).toEqual({ value: 10 + 20 + 30 + 40 + 123456789012345678, nodes: 9 });
     // the listing: compact where the awk is certain, restic's own line where not; read back, what JSON would give
-    const compact = fs.readFileSync(out, 'utf8');
+    const compact = r.stdout;
     expect(compact.split('\n').filter((l) => l.startsWith('?')).map((l) => l.slice(10, 11))).toEqual(['b', 'c', 'd', 'f', 'g']);
     expect(compact).toContain('file\t0\t0\t420\t10\t/srv/a\n');
     const nodes = lines.slice(1).map((l) => JSON.parse(l) as { type: string; path: string; uid: number; gid: number; mode: number; size?: number });
@@ -221,9 +221,18 @@ describe('restic: the free-space size', () => {
     // only what is under the snapshot's folder
     expect(await parseListing(compact, { repository: 'R' }, '/srv/d/')).toEqual([]);
     expect((await parseListing(compact, { repository: 'R' }, '/')).map((e) => e.path)).toEqual(nodes.map((n) => n.path.slice(1)));
+    // as many nodes as the sum counted, or the listing is refused
+    expect(await parseListing(compact, { repository: 'R' }, '/srv/', 9)).toHaveLength(9);
+    await expect(parseListing(compact.split('\n').slice(0, -3).join('\n') + '\n', { repository: 'R' }, '/srv/', 9)).rejects.toThrow(/7 nodes where the walk counted 9/);
     // with sum=0 (a listing read on its own) the awk writes only the listing
-    const alone = await execLocal(`awk -v out=/dev/stdout -v sum=0 ${shq(LISTING_AWK)}`, { input: lines.join('\n') + '\n' });
+    const alone = await execLocal(`awk -v sum=0 ${shq(LISTING_AWK)}`, { input: lines.join('\n') + '\n' });
     expect(alone.stdout).toBe(compact);
+    expect(alone.stderr).toBe('');
+    // a type spelled with an escape is restic's own line, for both
+    const esc = '{"name":"u","type":"\\u0066ile","path":"/srv/u","uid":0,"gid":0,"size":5,"mode":420,"struct_type":"node"}';
+    const e = await execLocal(`awk -v sum=1 ${shq(LISTING_AWK)}`, { input: `${esc}\n` });
+    expect(e.stdout).toBe(`?${esc}\n`);
+    expect(sumOf(e.stderr, { repository: 'R' })).toEqual({ value: 5, nodes: 1 });
   });
 
   it('reads a compact listing it cannot trust as a failure naming the repository', async () => {
@@ -237,6 +246,8 @@ describe('restic: the free-space size', () => {
     };
     await bad('file\t0\t0\t420\n'); // torn: fields missing
     await bad('file\t\t0\t420\t1\t/srv/a\n'); // an empty owner
+    await bad('file\t0\t0\t42x\t1\t/srv/a\n'); // a mode that is not digits
+    await bad('file\t0\t0\t420\t-1\t/srv/a\n'); // nor a size
     await bad('?{"type":"file",\n'); // restic's line, torn
     expect(await parseListing('', { repository: 'R' })).toEqual([]);
   });

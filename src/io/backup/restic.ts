@@ -196,7 +196,7 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
       let parsed: Promise<FileEntry[]> | undefined;
       const entries = (asked: ReadOptions = {}) => {
         if (!parsed) {
-          parsed = listing(standby, source, snapshot, dirs, read.held, asked, root === '/' ? '/' : `${root}/`);
+          parsed = listing(standby, source, snapshot, dirs, read.held, asked, root === '/' ? '/' : `${root}/`, read.nodes);
           parsed.catch(() => (parsed = undefined)); // stopped or failed: the next asker reads again
         }
         return parsed;
@@ -225,14 +225,14 @@ const HOLD_SECONDS = 300;
 const HELD_FD = 6;
 
 /**
- * One walk of `dirs`: restic's listing into a temporary file (see throughFile), read once by awk (LISTING_AWK), which
- * prints the sum and writes the compact listing into a second temporary file; that one is kept open by a sleeping
- * process after its name is gone (restic's own listing is freed when awk is done).
+ * One walk of `dirs`: restic's listing into a temporary file (see throughFile), read once by awk (LISTING_AWK), whose
+ * sum (its stderr) comes to us and whose compact listing (its stdout) goes into a second temporary file; that one is
+ * kept open by a sleeping process after its name is gone (restic's own listing is freed when awk is done).
  */
 async function walk(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], o: ReadOptions): Promise<{ value: number; nodes: number; held?: Held }> {
   const hold =
     `g=$(mktemp "\${TMPDIR:-/var/tmp}/continuity-restic.XXXXXX") || exit 3; exec 5>"$g" ${HELD_FD}<"$g"; rm -f "$g"; ` +
-    `awk -v out=/dev/fd/5 -v sum=1 ${shq(LISTING_AWK)} <&4 || exit $?; exec 4<&- 5>&-; ` +
+    `awk -v sum=1 ${shq(LISTING_AWK)} <&4 2>&1 >&5 || exit $?; exec 4<&- 5>&-; ` +
     `sleep ${HOLD_SECONDS} </dev/null >/dev/null 2>&1 & echo "HELD $! $g"`;
   const r = await runTool(standby, {
     tool: TOOL,
@@ -261,7 +261,7 @@ function release(standby: Standby, held: Held | undefined): void {
  * /proc, so a process that got the pid since is never read or stopped), else a walk of its own; as `o` says (in a
  * drill: at nice 19, stopped with the restore).
  */
-async function listing(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], held: Held | undefined, o: ReadOptions, prefix: string): Promise<FileEntry[]> {
+async function listing(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], held: Held | undefined, o: ReadOptions, prefix: string, nodes: number): Promise<FileEntry[]> {
   if (held) {
     const r = await runTool(standby, {
       tool: TOOL,
@@ -270,28 +270,31 @@ async function listing(standby: Standby, source: BackupSource, snapshot: Snapsho
       command: `if ${stillHeld(held)}; then cat /proc/${held.pid}/fd/${HELD_FD} && kill ${held.pid}; else echo GONE; fi`,
       ...o,
     });
-    if (r.stdout !== 'GONE\n') return parseListing(r.stdout, source, prefix);
+    if (r.stdout !== 'GONE\n') return parseListing(r.stdout, source, prefix, nodes);
   }
   const r = await runTool(standby, {
     tool: TOOL,
     action: 'list files of',
     repository: source.repository,
-    command: throughFile(source, ['ls', '--json', '--recursive', snapshot.id, ...dirs], `exec awk -v out=/dev/stdout -v sum=0 ${shq(LISTING_AWK)} <&4`),
+    command: throughFile(source, ['ls', '--json', '--recursive', snapshot.id, ...dirs], `exec awk -v sum=0 ${shq(LISTING_AWK)} <&4`),
     secret: needPassword(source),
     ...o,
   });
-  return parseListing(r.stdout, source, prefix);
+  return parseListing(r.stdout, source, prefix, nodes);
 }
 
 /** Go's type names, so that 100 000 nodes share three strings. */
 const NODE_TYPES: Record<string, string> = { file: 'file', dir: 'dir', symlink: 'symlink' };
 
-/** Plain digits `text[from, to)` as a number (JSON's own reading beyond 15 digits). */
+/** Plain digits `text[from, to)` as a number (JSON's own reading beyond 15 digits); NaN when they are not digits. */
 function digitsAt(text: string, from: number, to: number): number {
-  if (to - from > 15) return Number(text.slice(from, to));
   let v = 0;
-  for (let k = from; k < to; k++) v = v * 10 + (text.charCodeAt(k) - 48);
-  return v;
+  for (let k = from; k < to; k++) {
+    const d = text.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return to - from > 15 ? Number(text.slice(from, to)) : v;
 }
 
 /** A node of restic's listing as a manifest entry, its path relative to the snapshot's folder. */
@@ -306,8 +309,9 @@ function entryOf(type: string, path: string, uid: number, gid: number, mode: num
  * `?` line is one of restic's own JSON lines, parsed as JSON. restic 0.14's JSON listing has no symlink targets:
  * a symlink is as restic restored it, and verification only checks it was not replaced since.
  */
-export async function parseListing(text: string, source: Pick<BackupSource, 'repository'>, prefix = '/'): Promise<FileEntry[]> {
+export async function parseListing(text: string, source: Pick<BackupSource, 'repository'>, prefix = '/', expectNodes?: number): Promise<FileEntry[]> {
   const out: FileEntry[] = [];
+  let nodes = 0;
   const unreadable = (line: string) => new StepFailed(`restic: could not read restic's listing of ${source.repository}: ${line.slice(0, 200)}`);
   let i = 0;
   for (let n = 0; i < text.length; n++) {
@@ -322,6 +326,7 @@ export async function parseListing(text: string, source: Pick<BackupSource, 'rep
         throw unreadable(text.slice(i + 1, j));
       }
       // only what verification compares: restic's listing has three times and two spellings of the mode besides
+      if (node.struct_type === 'node') nodes++;
       if (node.struct_type === 'node' && typeof node.path === 'string' && node.path.startsWith(prefix))
         out.push(entryOf(node.type, node.path.slice(prefix.length), node.uid, node.gid, node.mode, node.size));
     } else if (j > i) {
@@ -333,31 +338,31 @@ export async function parseListing(text: string, source: Pick<BackupSource, 'rep
       const d = c < 0 || c > j ? -1 : text.indexOf('\t', c + 1);
       const e = d < 0 || d > j ? -1 : text.indexOf('\t', d + 1);
       if (e < 0 || e > j || a === i || b === a + 1 || c === b + 1 || d === c + 1) throw unreadable(text.slice(i, j));
-      if (text.startsWith(prefix, e + 1))
-        out.push(
-          entryOf(
-            NODE_TYPES[text.slice(i, a)] ?? text.slice(i, a),
-            text.slice(e + 1 + prefix.length, j),
-            digitsAt(text, a + 1, b),
-            digitsAt(text, b + 1, c),
-            digitsAt(text, c + 1, d),
-            e > d + 1 ? digitsAt(text, d + 1, e) : undefined,
-          ),
-        );
+      const uid = digitsAt(text, a + 1, b);
+      const gid = digitsAt(text, b + 1, c);
+      const mode = digitsAt(text, c + 1, d);
+      const size = e > d + 1 ? digitsAt(text, d + 1, e) : undefined;
+      if (Number.isNaN(uid) || Number.isNaN(gid) || Number.isNaN(mode) || Number.isNaN(size)) throw unreadable(text.slice(i, j));
+      nodes++;
+      if (text.startsWith(prefix, e + 1)) out.push(entryOf(NODE_TYPES[text.slice(i, a)] ?? text.slice(i, a), text.slice(e + 1 + prefix.length, j), uid, gid, mode, size));
     }
     i = j + 1;
   }
+  // as many nodes as the walk counted: a listing cut short (a full disk on the standby, a lost connection) is no listing
+  if (expectNodes !== undefined && nodes !== expectNodes)
+    throw new StepFailed(`restic: restic's listing of ${source.repository} came back with ${nodes} nodes where the walk counted ${expectNodes}`);
   return out;
 }
 
 /**
- * awk, on the standby, over restic's JSON listing (40 MB for 100 000 files), in one pass: with `sum=1` the regular
- * files' bytes and the nodes counted on stdout, and always, into the file `out`, what verification needs of each
- * node as a line `type uid gid mode size path` (tab-separated; 15 MB, and read here in a quarter of the time the JSON
- * took). restic's Go encoder writes compact JSON, each key once, and a `"` inside a string is always escaped, so
- * `,"type":"`, `,"path":"`, `,"uid":` ... can only be those keys. A line that does not read that way (another spelling,
- * a number that is not plain digits, a path with an escape in it) is passed on whole, `?`-prefixed, to both, and
- * parsed by us as JSON: the sum and the listing are exactly what parsing every line would give.
+ * awk, on the standby, over restic's JSON listing (40 MB for 100 000 files), in one pass: on stdout what verification
+ * needs of each node as a line `type uid gid mode size path` (tab-separated; 15 MB, and read here in a quarter of the
+ * time the JSON took), and with `sum=1`, on stderr (awk's own `/dev/stderr`: no /proc needed), the regular files'
+ * bytes and the nodes counted. restic's Go encoder writes compact JSON, each key once, and a `"` inside a string is
+ * always escaped, so `,"type":"`, `,"path":"`, `,"uid":` ... can only be those keys. A line that does not read that
+ * way (another spelling, a number that is not plain digits, a type or path with an escape in it) is passed on whole,
+ * `?`-prefixed, to both, and parsed by us as JSON: the sum and the listing are exactly what parsing every line would
+ * give.
  */
 export const LISTING_AWK = [
   'function num(key,   a, m) {',
@@ -372,15 +377,15 @@ export const LISTING_AWK = [
   '  t = index($0, ",\\"type\\":\\""); p = index($0, ",\\"path\\":\\"")',
   '  ty = ""; if (t) { ty = substr($0, t + 9); ty = substr(ty, 1, index(ty, "\\"") - 1) }',
   '  s = num(",\\"size\\":")',
-  '  if (!index($0, "\\"struct_type\\":\\"node\\"") || ty == "" || s == "x") { if ($0 != "") { if (sum) print "?" $0; print "?" $0 > out }; next }',
+  '  if (!index($0, "\\"struct_type\\":\\"node\\"") || ty == "" || index(ty, "\\\\") || s == "x") { if ($0 != "") { if (sum) print "?" $0 > "/dev/stderr"; print "?" $0 }; next }',
   '  n++',
   '  if (ty == "file") b += s',
   '  pa = ""; if (p) { pa = substr($0, p + 9); pa = substr(pa, 1, index(pa, "\\"") - 1) }',
   '  u = num(",\\"uid\\":"); g = num(",\\"gid\\":"); m = num(",\\"mode\\":")',
-  '  if (!p || index(pa, "\\\\") || u == "" || u == "x" || g == "" || g == "x" || m == "" || m == "x") print "?" $0 > out',
-  '  else print ty "\\t" u "\\t" g "\\t" m "\\t" s "\\t" pa > out',
+  '  if (!p || index(pa, "\\\\") || u == "" || u == "x" || g == "" || g == "x" || m == "" || m == "x") print "?" $0',
+  '  else print ty "\\t" u "\\t" g "\\t" m "\\t" s "\\t" pa',
   '}',
-  'END { if (sum) printf "NODES %.0f\\nBYTES %.0f\\n", n, b }',
+  'END { if (sum) printf "NODES %.0f\\nBYTES %.0f\\n", n, b > "/dev/stderr" }',
 ].join('\n');
 
 /** The awk's answer (LISTING_AWK with sum=1), with the lines it passed on parsed here. */
