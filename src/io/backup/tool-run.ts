@@ -33,12 +33,16 @@ export function scrub(text: string, secret?: string): string {
 /** A Go stack frame's location line (restic prints `\tgithub.com/…/repository.go:303` under each function). */
 const GO_FRAME = /^\s+\S+\.(go|s):\d+(\s+\+0x[0-9a-f]+)?$/;
 
+/** The other lines of a Go panic's trace: the signal, and the header of each goroutine. */
+const GO_TRACE_LINE = /^(\[signal .*\]|goroutine \d+ \[.*\]:)$/;
+
 /** The last few meaningful lines of a tool's stderr, for an error message (Go stack traces left out: the error is above them). */
 export function tail(stderr: string, lines = 6): string {
   const all = stderr.split('\n').map((l) => l.trimEnd());
   const frame = new Set<number>();
   all.forEach((l, i) => {
     if (GO_FRAME.test(l)) frame.add(i).add(i - 1);
+    else if (GO_TRACE_LINE.test(l)) frame.add(i);
   });
   return all
     .filter((l, i) => l.trim() !== '' && !frame.has(i))
@@ -73,11 +77,16 @@ export async function runTool(standby: Standby, call: ToolCall): Promise<ExecRes
       exitCode: r.exitCode,
       stderr: clean.stderr,
     });
-  if (r.exitCode !== 0 && !(r.exitCode !== null && call.okExitCodes?.includes(r.exitCode)))
+  if (r.exitCode !== 0 && !(r.exitCode !== null && call.okExitCodes?.includes(r.exitCode))) {
+    // a Go program that panicked (restic 0.18 does on some damaged trees) crashed: said so, with the panic's own line
+    const panic = /^panic: (.+)$/m.exec(clean.stderr);
     throw new StepFailed(
-      `${call.tool}: could not ${call.action} ${call.repository} (exit ${r.exitCode}): ${tail(clean.stderr) || 'no message'}`,
+      panic
+        ? `${call.tool}: could not ${call.action} ${call.repository}: ${call.tool} crashed (exit ${r.exitCode}, Go panic: ${panic[1].trim()}); a damaged repository can cause this: check it with the tool's own check`
+        : `${call.tool}: could not ${call.action} ${call.repository} (exit ${r.exitCode}): ${tail(clean.stderr) || 'no message'}`,
       { exitCode: r.exitCode, stderr: clean.stderr },
     );
+  }
   return clean;
 }
 
