@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHOSEN, PASSWORD, hashRepository, makeBackups, treeOf, type Backups, type Tool } from '../support/backup-fixtures.ts';
+import { CHOSEN, PASSWORD, hashRepository, makeBackups, run, treeOf, type Backups, type Tool } from '../support/backup-fixtures.ts';
+import { copyTree, flipBytes, standbyState } from '../support/fault-helpers.ts';
 import { needImage, needTool } from '../support/tools.ts';
 import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
 import { runDrill } from '../../src/app/run-drill.ts';
@@ -37,7 +38,15 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-drill-trixie-'));
   passwordFile = path.join(work, 'repo-pass');
   fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
-  sb = await startStandby({ image: IMAGE, binds: [{ source: b.dir, target: b.dir, mode: 'ro' }] });
+  // the damaged copies of the last tests go under work/damaged, seen read-only at /backup
+  fs.mkdirSync(path.join(work, 'damaged'));
+  sb = await startStandby({
+    image: IMAGE,
+    binds: [
+      { source: b.dir, target: b.dir, mode: 'ro' },
+      { source: path.join(work, 'damaged'), target: '/backup', mode: 'ro' },
+    ],
+  });
 }, 180_000);
 afterAll(async () => {
   await stopAll();
@@ -99,4 +108,43 @@ describe.skipIf(!ready)('a drill onto a Debian 13 (trixie) standby over SSH', ()
       expect(hashRepository(repoFor(tool))).toBe(before);
     }, 180_000);
   }
+  // the same damage as test/drill/fault-damaged-backup.test.ts, found by trixie's tools
+  const VIDEO = 'skole/tjener/home0/laerer01/video/forelesning.bin';
+  const damaged = async (tool: Tool, name: string, damage: (repo: string) => void) => {
+    const repo = copyTree(repoFor(tool), path.join(work, 'damaged', name));
+    damage(repo);
+    const hash = hashRepository(repo);
+    const dir = path.join(work, name);
+    const file = writeSite(dir, {
+      tool,
+      repository: `/backup/${name}`,
+      ...(tool === 'restic' || tool === 'borg' ? { passwordFile } : {}),
+      standbySsh: { ssh: sb.sshTarget, identityFile: sb.identityFile, knownHosts: sb.knownHostsFile },
+      services: `  - { name: ssh login, tcp: 22 }\n`,
+    });
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals') });
+    expect(r.exitCode, JSON.stringify(r.journal.phases, null, 1)).toBe(1);
+    expect(JSON.stringify(r.journal)).not.toContain(PASSWORD);
+    expect(hashRepository(repo)).toBe(hash);
+    expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
+    return r.journal.phases.find((p) => p.status === 'failed')!;
+  };
+
+  it('rdiff-backup: a file changed inside the mirror fails verification, naming the file', async () => {
+    const failed = await damaged('rdiff-backup', 'rdiff-flipped', (repo) => flipBytes(path.join(repo, VIDEO), 1_000_000, 32));
+    expect(failed.name).toBe('verify');
+    expect(failed.detail).toContain(VIDEO);
+  }, 180_000);
+
+  it('restic: damaged data packs fail the drill naming the repository, with restic 0.18’s own error or its crash, and no Go trace', async () => {
+    const failed = await damaged('restic', 'restic-pack', (repo) => {
+      for (const p of run('find', [path.join(repo, 'data'), '-type', 'f']).trim().split('\n')) flipBytes(p, Math.floor(fs.statSync(p).size / 2), 64);
+    });
+    console.log(`[figures] damaged restic pack on trixie: ${failed.name}: ${failed.detail}`);
+    expect(failed.detail).toContain('/backup/restic-pack');
+    // whichever read meets the damage first: the restore (restic's own error) or the walk beside it, where restic
+    // 0.18 panics on a damaged tree (the drill says it crashed)
+    expect(failed.detail).toMatch(/ciphertext verification failed|restic crashed \(exit \d+, Go panic: /);
+    expect(failed.detail).not.toMatch(/\.go:\d+|main\.main|runtime\.goexit|goroutine \d+/);
+  }, 180_000);
 });
