@@ -368,7 +368,9 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       journal = note(journal, { backup: { ...journal.backup, snapshot: snapshot.id, snapshotTime: snapshot.time.toISOString() } });
       const chosen = snapshot;
       // counted beside the restore (guardsSpace): at the lowest priority, on the CPU the restore leaves idle
-      bytesP = early(() => adapter.snapshotBytes(standby!, source, chosen, { background: !!adapter.guardsSpace && !dryRun }));
+      // what the count reads and verification wants again (restic's listing) is kept on the standby while the lock is held
+      const keepWhile = lock && !dryRun ? { folder: lock.path, maxSeconds: Object.values(timeouts).reduce((a, b) => a + b, 0) } : undefined;
+      bytesP = early(() => adapter.snapshotBytes(standby!, source, chosen, { background: !!adapter.guardsSpace && !dryRun, ...(keepWhile ? { keepWhile } : {}) }));
       countStartedAt = clock.monotonic();
       return { passed: true, detail: `${snapshot.id} taken ${snapshot.time.toISOString()} (${snaps.length} in the repository)` };
     });
@@ -577,7 +579,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
             name: 'snapshot side read beside the restore',
             passed: true,
             seconds: Math.round(took * 1000) / 1000,
-            detail: `what the repository holds for ${expected.length} entries, read at low priority from the restore's start: ${formatSeconds(took)}, of which ${formatSeconds(after)} after the restore`,
+            detail: `what the repository holds for ${expected.length} entries, asked for at the restore's start, read at low priority: ${formatSeconds(took)}, of which ${formatSeconds(after)} after the restore`,
           });
         } else if (fromRestore)
           check({

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Interrupted, StepFailed } from '../../src/core/errors.ts';
 import { goModeToUnix, LISTING_AWK, parseListing, resticAdapter, sumOf } from '../../src/io/backup/restic.ts';
 import { lowPriority } from '../../src/io/backup/tool-run.ts';
@@ -356,6 +356,103 @@ describe('restic: a restore under the space guard (restic run in the background,
     expect(h.progress).toContain(`restoring snapshot ${(await resticAdapter.listSnapshots(new LocalStandby(dir), source()))[0].id.slice(0, 8)} (resumed: it fits)`);
     const restored = fs.readdirSync(h.target).sort();
     expect(restored).toEqual(['etc', 'home0']);
+  });
+
+  it('a listing asked for in the background while its snapshot is restored is read once the restore is over, kept meanwhile by the lock', async () => {
+    // a snapshot of its own, so that no earlier read of it is remembered
+    run('restic', ['-r', repo, 'backup', '-q', src], { env: env() });
+    const standby = new RecordingStandby(dir);
+    const snaps = await resticAdapter.listSnapshots(standby, source());
+    const snap = snaps[snaps.length - 1];
+    const lockDir = path.join(dir, 'lock-after-restore');
+    fs.mkdirSync(lockDir);
+    // the gate's count, its listing kept while the lock's folder exists (HOLD_SECONDS alone would end at 300 s)
+    const bytes = await resticAdapter.snapshotBytes(standby, source(), snap, { background: true, keepWhile: { folder: lockDir, maxSeconds: 600 } });
+    const held = /^HELD (\d+) (.+)$/m.exec(standby.calls.find((c) => c.command.includes(' ls '))!.stdout)!;
+    expect(held).not.toBeNull();
+    const target = path.join(dir, 'after-restore');
+    const file = path.join(dir, 'after-restore.answer');
+    const s = fs.statfsSync(dir);
+    const progress: string[] = [];
+    const restoring = resticAdapter.restore(standby, source(), snap, target, {
+      timeoutMs: 60_000,
+      spaceGuard: { file, floorBytes: s.bavail * s.bsize + 1024 ** 3 },
+      onProgress: (p) => progress.push(p.message ?? ''),
+    });
+    restoring.catch(() => {});
+    // never a held restic left behind: stopped, and waited for
+    onTestFinished(async () => {
+      await execLocal(answerCommand({ file }, 'stop'));
+      await restoring.catch(() => {});
+    });
+    let read = false;
+    const reading = collect(resticAdapter.manifest(standby, source(), snap, { background: true, signal: new AbortController().signal, timeoutMs: 60_000 }));
+    void reading.then(() => (read = true), () => (read = true));
+    for (let i = 0; i < 200 && !progress.some((m) => m.startsWith('held')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(progress.some((m) => m.startsWith('held'))).toBe(true);
+    // the restore is held: the listing waits for its end, still kept on the standby
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(read).toBe(false);
+    expect(standby.calls.some((c) => c.command.includes(`/proc/${held[1]}/fd/6`))).toBe(false);
+    expect(await holding(Number(held[1]), held[2])).toBe(true);
+    expect((await execLocal(answerCommand({ file }, 'go'))).exitCode).toBe(0);
+    await restoring;
+    const entries = await reading;
+    // read from the kept listing (no second walk), after the restore's command had ended
+    expect(standby.calls.filter((c) => c.command.includes(' ls '))).toHaveLength(1);
+    const restoreEnded = standby.log.findIndex((l) => l.startsWith('ended ') && l.includes(' restore '));
+    const listingRead = standby.log.findIndex((l) => l.includes(`/proc/${held[1]}/fd/6`));
+    expect(restoreEnded).toBeGreaterThanOrEqual(0);
+    expect(listingRead).toBeGreaterThan(restoreEnded);
+    expect(entries.filter((e) => e.type === 'file').reduce((n, e) => n + e.size, 0)).toBe(bytes);
+    expect(await holding(Number(held[1]), held[2])).toBe(false);
+    fs.rmSync(lockDir, { recursive: true });
+  });
+
+  it('a kept listing goes with the lock: its holder ends once the folder is gone, and a listing stopped before its read is let go', async () => {
+    run('restic', ['-r', repo, 'backup', '-q', src], { env: env() });
+    const standby = new RecordingStandby(dir);
+    const snaps = await resticAdapter.listSnapshots(standby, source());
+    const snap = snaps[snaps.length - 1];
+    const lockDir = path.join(dir, 'lock-goes');
+    fs.mkdirSync(lockDir);
+    await resticAdapter.snapshotBytes(standby, source(), snap, { keepWhile: { folder: lockDir, maxSeconds: 600 } });
+    const held = /^HELD (\d+) (.+)$/m.exec(standby.calls.find((c) => c.command.includes(' ls '))!.stdout)!;
+    expect(await holding(Number(held[1]), held[2])).toBe(true);
+    // the drill's cleanup removes its lock: the holder looks every 2 s, so it is gone within 5 s (holding waits that long)
+    fs.rmSync(lockDir, { recursive: true });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await holding(Number(held[1]), held[2])).toBe(false);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('continuity-restic.'))).toEqual([]);
+
+    // a listing waiting for a restore (held by the guard) and then stopped: its holder is stopped with it
+    run('restic', ['-r', repo, 'backup', '-q', src], { env: env() });
+    const snaps2 = await resticAdapter.listSnapshots(standby, source());
+    const snap2 = snaps2[snaps2.length - 1];
+    const lock2 = path.join(dir, 'lock-stopped');
+    fs.mkdirSync(lock2);
+    await resticAdapter.snapshotBytes(standby, source(), snap2, { keepWhile: { folder: lock2, maxSeconds: 600 } });
+    const held2 = /^HELD (\d+) (.+)$/m.exec(standby.calls.filter((c) => c.command.includes(' ls ')).at(-1)!.stdout)!;
+    const target = path.join(dir, 'stopped-read');
+    const file = path.join(dir, 'stopped-read.answer');
+    const s = fs.statfsSync(dir);
+    const stop = new AbortController();
+    const restoring = resticAdapter.restore(standby, source(), snap2, target, { timeoutMs: 60_000, spaceGuard: { file, floorBytes: s.bavail * s.bsize + 1024 ** 3 } });
+    restoring.catch(() => {});
+    onTestFinished(async () => {
+      await execLocal(answerCommand({ file }, 'stop'));
+      await restoring.catch(() => {});
+    });
+    const reading = collect(resticAdapter.manifest(standby, source(), snap2, { background: true, signal: stop.signal, timeoutMs: 60_000 }));
+    reading.catch(() => {});
+    await new Promise((r) => setTimeout(r, 500));
+    stop.abort(new Error('not needed'));
+    await expect(reading).rejects.toThrow('not needed');
+    expect(await holding(Number(held2[1]), held2[2])).toBe(false);
+    expect((await execLocal(answerCommand({ file }, 'stop'))).exitCode).toBe(0);
+    await expect(restoring).rejects.toThrow(StepFailed);
+    fs.rmSync(lock2, { recursive: true });
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('continuity-restic.'))).toEqual([]);
   });
 
   it('held, then `stop`: restic is killed, the restore fails saying why, and nothing is left in the target', async () => {

@@ -85,7 +85,7 @@ describe('the snapshot side is read beside the restore', () => {
     expect(check, JSON.stringify(verify)).toBeDefined();
     expect(check!.passed).toBe(true);
     expect(check!.seconds).toBeGreaterThan(0);
-    expect(check!.detail).toMatch(/^what the repository holds for \d+ entries, read at low priority from the restore's start: .+, of which .+ after the restore$/);
+    expect(check!.detail).toMatch(/^what the repository holds for \d+ entries, asked for at the restore's start, read at low priority: .+, of which .+ after the restore$/);
   });
 
   it('is stopped when the restore fails, and verify is skipped', async () => {

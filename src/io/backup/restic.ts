@@ -5,7 +5,7 @@ import { cleanPaths, isRemote, requirePaths } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
 import { guardEvents, guardScript } from '../space-guard.ts';
 import { formatBytes } from '../../core/drill-plan.ts';
-import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
+import type { BackupAdapter, BackupSource, FileEntry, Snapshot, SnapshotBytesOptions } from './types.ts';
 
 const TOOL = 'restic';
 
@@ -166,6 +166,23 @@ interface Chosen {
 const reads = new Map<string, Promise<Chosen>>();
 
 /**
+ * Restores running in this process, by standby, repository and snapshot (rootKey), each settled when its restore
+ * ends. A listing asked for in the background while its snapshot is being restored is read once that restore is
+ * over: receiving and parsing the 15 MB of a 100 000-file listing costs the drill 0.6-0.9 CPU s at normal priority,
+ * which on two cores came out of the restore.
+ */
+const restoring = new Map<string, Promise<void>>();
+
+/** Settles when `signal` aborts (never, without one), with its reason. */
+function aborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (!signal) return;
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/**
  * The chosen paths of a snapshot, walked once by one `restic ls --json --recursive` into a temporary file on the
  * standby: its regular files' bytes summed there by awk (LISTING_AWK), the free-space gate's answer, and what
  * verification needs of each node written by the same awk into a second temporary file, kept
@@ -174,7 +191,7 @@ const reads = new Map<string, Promise<Chosen>>();
  * restore, where receiving them took 0.4-0.5 s. At the path the snapshot claims for its folder, or, when nothing is
  * there (and the folder's place is not known yet), where the tree keeps it (see rootOf).
  */
-function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: ReadOptions = {}): Promise<Chosen> {
+function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: ReadOptions = {}, keep?: Keep): Promise<Chosen> {
   const key = `${rootKey(standby, source, snapshot.id)}\0${JSON.stringify(cleanPaths(source.paths))}`;
   let p = reads.get(key);
   if (!p) {
@@ -182,13 +199,13 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
       const at = rootKey(standby, source, snapshot.id);
       const claimed = await claimedRoot(standby, source, snapshot, o);
       let root = treeRoots.get(at) ?? claimed;
-      let read = await walk(standby, source, snapshot, dirsUnder(source, root), o);
+      let read = await walk(standby, source, snapshot, dirsUnder(source, root), o, keep);
       if (!read.nodes && !treeRoots.has(at)) {
         // nothing at the claimed path: a relative backup keeps its folder elsewhere in the tree (see rootOf)
         const found = await findTreeRoot(standby, source, snapshot, claimed, o);
         if (found !== root) {
           release(standby, read.held);
-          read = await walk(standby, source, snapshot, dirsUnder(source, (root = found)), o);
+          read = await walk(standby, source, snapshot, dirsUnder(source, (root = found)), o, keep);
         }
       }
       treeRoots.set(at, root);
@@ -196,7 +213,16 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
       let parsed: Promise<FileEntry[]> | undefined;
       const entries = (asked: ReadOptions = {}) => {
         if (!parsed) {
-          parsed = listing(standby, source, snapshot, dirs, read.held, asked, root === '/' ? '/' : `${root}/`, read.nodes);
+          const during = asked.background ? restoring.get(at) : undefined;
+          parsed = (async () => {
+            if (during)
+              // in the background while the snapshot is restored: after the restore (see restoring)
+              await Promise.race([during, aborted(asked.signal)]).catch((err: unknown) => {
+                release(standby, read.held); // stopped before it was read: nobody will read it
+                throw err;
+              });
+            return listing(standby, source, snapshot, dirs, read.held, asked, root === '/' ? '/' : `${root}/`, read.nodes);
+          })();
           parsed.catch(() => (parsed = undefined)); // stopped or failed: the next asker reads again
         }
         return parsed;
@@ -216,10 +242,25 @@ interface Held {
 }
 
 /**
- * How long the walk's listing is kept for verification (seconds). A drill asks for it a moment after the gate; should
- * it never ask (a dry run, a failed gate, an interrupted drill), the holder's end frees the file.
+ * How long the walk's listing is kept for verification (seconds) when nothing says how long (see Keep). Should nobody
+ * ask for it (a dry run, a failed gate, an interrupted drill), the holder's end frees the file.
  */
 const HOLD_SECONDS = 300;
+
+/** How long a drill wants the walk's listing kept: while its lock's folder exists, at most maxSeconds. */
+type Keep = NonNullable<SnapshotBytesOptions['keepWhile']>;
+
+/** How often a holder kept by a folder looks whether the folder is still there (seconds). */
+const KEEP_LOOK_SECONDS = 2;
+
+/** sh: a process that keeps the file open on HELD_FD for as long as `keep` says (HOLD_SECONDS without it). */
+function holder(keep: Keep | undefined): string {
+  if (!keep) return `sleep ${HOLD_SECONDS}`;
+  const max = Math.max(KEEP_LOOK_SECONDS, Math.ceil(keep.maxSeconds));
+  // its sleep holds the file too (closing the descriptor for it would make dash move the holder's own copy away from
+  // HELD_FD while it sleeps): once the holder is killed, the file goes with that sleep, within KEEP_LOOK_SECONDS
+  return `( n=0; while [ -d ${shq(keep.folder)} ] && [ $n -lt ${max} ]; do sleep ${KEEP_LOOK_SECONDS}; n=$((n+${KEEP_LOOK_SECONDS})); done )`;
+}
 
 /** The holder's descriptor of the compact listing (see walk). */
 const HELD_FD = 6;
@@ -229,11 +270,11 @@ const HELD_FD = 6;
  * sum (its stderr) comes to us and whose compact listing (its stdout) goes into a second temporary file; that one is
  * kept open by a sleeping process after its name is gone (restic's own listing is freed when awk is done).
  */
-async function walk(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], o: ReadOptions): Promise<{ value: number; nodes: number; held?: Held }> {
+async function walk(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], o: ReadOptions, keep?: Keep): Promise<{ value: number; nodes: number; held?: Held }> {
   const hold =
     `g=$(mktemp "\${TMPDIR:-/var/tmp}/continuity-restic.XXXXXX") || exit 3; exec 5>"$g" ${HELD_FD}<"$g"; rm -f "$g"; ` +
     `awk -v sum=1 ${shq(LISTING_AWK)} <&4 2>&1 >&5 || exit $?; exec 4<&- 5>&-; ` +
-    `sleep ${HOLD_SECONDS} </dev/null >/dev/null 2>&1 & echo "HELD $! $g"`;
+    `${holder(keep)} </dev/null >/dev/null 2>&1 & echo "HELD $! $g"`;
   const r = await runTool(standby, {
     tool: TOOL,
     action: 'list files of',
@@ -468,68 +509,78 @@ export const resticAdapter: BackupAdapter = {
     // restic's own listing of the chosen paths, summed on the standby (restic 0.14's `stats` cannot narrow to paths,
     // and its restore-size counts an inode number once across file systems); the listing itself is kept there for
     // this drill's verification; in a drill the walk runs beside the restore (guardsSpace), at nice 19
-    return (await chosen(standby, source, snapshot, { background: options.background })).bytes;
+    return (await chosen(standby, source, snapshot, { background: options.background }, options.keepWhile)).bytes;
   },
 
   async restore(standby, source, snapshot, target, options) {
-    const root = await rootOf(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal });
-    const paths = cleanPaths(source.paths);
-    const t = target.replace(/\/+$/, '');
-    const includes = paths.flatMap((p) => ['--include', under(root, p)]);
-    // restic restores full paths (target/srv/backup/skole/...): restore into a staging folder inside the target,
-    // then rename the chosen paths into place (same file system, so no copy)
-    const staged = (p: string) => `"$s"${shq(under(root, p))}`;
-    const moves = paths.length
-      ? paths.map((p) => `{ [ -e ${staged(p)} ] || { echo ${shq(`${p}: not in this snapshot`)} >&2; exit 1; }; } && mkdir -p "$(dirname ${shq(`${t}/${p}`)})" && mv ${staged(p)} ${shq(`${t}/${p}`)}`)
-      : [`for f in "$s"${shq(root === '/' ? '' : root)}/* "$s"${shq(root === '/' ? '' : root)}/.[!.]*; do [ -e "$f" ] && mv "$f" ${shq(t)}/; done; true`];
-    // --verify: restic reads every restored file back and checks each chunk against the snapshot's blob ids. Then a
-    // marker's ctime (the kernel's clock for inode changes) records when that check ended, and one clock tick
-    // passes: any file written to afterwards has a later ctime, which verification reports.
-    const restoreCmd = [...base(source), 'restore', snapshot.id, '--target', '@S@', '--verify', ...includes]
-      .filter((w) => w !== '-q')
-      .map(shq)
-      .join(' ')
-      .replace('@S@', '"$s"');
-    // restic runs in the background (its stdin, with the password, handed over on fd 3: sh gives a background job
-    // /dev/null), so that a space guard can watch it while the drill still counts the snapshot's size (see
-    // space-guard.ts); without a guard the shell only waits
-    const guard = options.spaceGuard ? `\n${guardScript(options.spaceGuard, 'rp', 's')}\n` : ' ';
-    const cmd =
-      `mkdir -p ${shq(t)} && s=$(mktemp -d ${shq(t)}/.continuity-restic.XXXXXX) || exit 3; ` +
-      `exec 3<&0; ${restoreCmd} <&3 3<&- & rp=$!; exec 3<&-;${guard}wait "$rp"; rc=$?; ` +
-      `if [ $rc -eq 0 ]; then ${moves.join(' && ')} && touch "$s/.verified" && printf 'CONTINUITY-VERIFIED %s\\n' "$(find "$s/.verified" -printf %C@)" && sleep 0.05; rc=$?; fi; ` +
-      `rm -rf "$s"; exit $rc`;
-    options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)}` });
-    let seen = '';
-    const r = await runTool(standby, {
-      tool: TOOL,
-      action: 'restore from',
-      repository: source.repository,
-      command: cmd,
-      secret: needPassword(source),
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      ...(options.spaceGuard
-        ? {
-            onStdout: (chunk: string) => {
-              const before = guardEvents(seen);
-              seen += chunk;
-              const now = guardEvents(seen);
-              if (now.heldAtFree !== undefined && before.heldAtFree === undefined)
-                options.onProgress?.({ message: `held with ${formatBytes(now.heldAtFree)} free until the snapshot's size is counted` });
-              if (now.resumed && !before.resumed) options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)} (resumed: it fits)` });
-            },
-          }
-        : {}),
-    }).catch((err: unknown) => {
-      if (err instanceof StepFailed && guardEvents(seen).stopped)
-        throw new StepFailed(`restic: the restore from ${source.repository} was stopped: the snapshot does not fit on the standby`);
-      throw err;
-    });
-    const contentVerified = parseVerified(r.stdout);
-    // never a silent downgrade to "restored, content unchecked"
-    if (!contentVerified) throw new StepFailed(`restic: the restore from ${source.repository} did not report restic's verification of the restored files`);
-    return { contentVerified };
+    // a listing read in the background waits for this restore's end (see restoring)
+    const key = rootKey(standby, source, snapshot.id);
+    let ended!: () => void;
+    const settled = new Promise<void>((resolve) => (ended = resolve));
+    restoring.set(key, settled);
+    try {
+      const root = await rootOf(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal });
+      const paths = cleanPaths(source.paths);
+      const t = target.replace(/\/+$/, '');
+      const includes = paths.flatMap((p) => ['--include', under(root, p)]);
+      // restic restores full paths (target/srv/backup/skole/...): restore into a staging folder inside the target,
+      // then rename the chosen paths into place (same file system, so no copy)
+      const staged = (p: string) => `"$s"${shq(under(root, p))}`;
+      const moves = paths.length
+        ? paths.map((p) => `{ [ -e ${staged(p)} ] || { echo ${shq(`${p}: not in this snapshot`)} >&2; exit 1; }; } && mkdir -p "$(dirname ${shq(`${t}/${p}`)})" && mv ${staged(p)} ${shq(`${t}/${p}`)}`)
+        : [`for f in "$s"${shq(root === '/' ? '' : root)}/* "$s"${shq(root === '/' ? '' : root)}/.[!.]*; do [ -e "$f" ] && mv "$f" ${shq(t)}/; done; true`];
+      // --verify: restic reads every restored file back and checks each chunk against the snapshot's blob ids. Then a
+      // marker's ctime (the kernel's clock for inode changes) records when that check ended, and one clock tick
+      // passes: any file written to afterwards has a later ctime, which verification reports.
+      const restoreCmd = [...base(source), 'restore', snapshot.id, '--target', '@S@', '--verify', ...includes]
+        .filter((w) => w !== '-q')
+        .map(shq)
+        .join(' ')
+        .replace('@S@', '"$s"');
+      // restic runs in the background (its stdin, with the password, handed over on fd 3: sh gives a background job
+      // /dev/null), so that a space guard can watch it while the drill still counts the snapshot's size (see
+      // space-guard.ts); without a guard the shell only waits
+      const guard = options.spaceGuard ? `\n${guardScript(options.spaceGuard, 'rp', 's')}\n` : ' ';
+      const cmd =
+        `mkdir -p ${shq(t)} && s=$(mktemp -d ${shq(t)}/.continuity-restic.XXXXXX) || exit 3; ` +
+        `exec 3<&0; ${restoreCmd} <&3 3<&- & rp=$!; exec 3<&-;${guard}wait "$rp"; rc=$?; ` +
+        `if [ $rc -eq 0 ]; then ${moves.join(' && ')} && touch "$s/.verified" && printf 'CONTINUITY-VERIFIED %s\\n' "$(find "$s/.verified" -printf %C@)" && sleep 0.05; rc=$?; fi; ` +
+        `rm -rf "$s"; exit $rc`;
+      options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)}` });
+      let seen = '';
+      const r = await runTool(standby, {
+        tool: TOOL,
+        action: 'restore from',
+        repository: source.repository,
+        command: cmd,
+        secret: needPassword(source),
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        ...(options.spaceGuard
+          ? {
+              onStdout: (chunk: string) => {
+                const before = guardEvents(seen);
+                seen += chunk;
+                const now = guardEvents(seen);
+                if (now.heldAtFree !== undefined && before.heldAtFree === undefined)
+                  options.onProgress?.({ message: `held with ${formatBytes(now.heldAtFree)} free until the snapshot's size is counted` });
+                if (now.resumed && !before.resumed) options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)} (resumed: it fits)` });
+              },
+            }
+          : {}),
+      }).catch((err: unknown) => {
+        if (err instanceof StepFailed && guardEvents(seen).stopped)
+          throw new StepFailed(`restic: the restore from ${source.repository} was stopped: the snapshot does not fit on the standby`);
+        throw err;
+      });
+      const contentVerified = parseVerified(r.stdout);
+      // never a silent downgrade to "restored, content unchecked"
+      if (!contentVerified) throw new StepFailed(`restic: the restore from ${source.repository} did not report restic's verification of the restored files`);
+      return { contentVerified };
+    } finally {
+      if (restoring.get(key) === settled) restoring.delete(key);
+      ended();
+    }
   },
 
   async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {

@@ -73,6 +73,17 @@ export interface ContentCheck {
   seconds?: number;
 }
 
+/** How `snapshotBytes` reads. */
+export interface SnapshotBytesOptions {
+  /** at the lowest priority: a drill counts beside its restore */
+  background?: boolean;
+  /**
+   * What the count read and verification will want again (restic's listing) may be kept on the standby while this
+   * folder exists (a drill's lock: its cleanup ends the keeping), for at most `maxSeconds`.
+   */
+  keepWhile?: { folder: string; maxSeconds: number };
+}
+
 export interface BackupAdapter {
   readonly tool: BackupToolName;
   /**
@@ -93,7 +104,7 @@ export interface BackupAdapter {
   /** snapshots, oldest first */
   listSnapshots(standby: Standby, source: BackupSource): Promise<Snapshot[]>;
   /** bytes the chosen paths occupy in the snapshot (for the free-space gate): exact, or a cheap upper bound when `snapshotBytesExact` exists */
-  snapshotBytes(standby: Standby, source: BackupSource, snapshot: Snapshot, options?: { background?: boolean }): Promise<number>;
+  snapshotBytes(standby: Standby, source: BackupSource, snapshot: Snapshot, options?: SnapshotBytesOptions): Promise<number>;
   /** the exact bytes, asked for only when the upper bound does not fit (a gate never fails on a bound alone) */
   snapshotBytesExact?(standby: Standby, source: BackupSource, snapshot: Snapshot): Promise<number>;
   /** restore the chosen paths of a snapshot under `target` on the standby, keeping owners and modes */
