@@ -350,6 +350,12 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       lock = res.lock;
       return { passed: true, detail: `took ${res.lock.path}${res.lock.broke ? ` (broke a stale lock of pid ${res.lock.broke.pid} on ${res.lock.broke.controller})` : ''}` };
     });
+    // what the restore root holds and the free space there: looks that write nothing, made while the snapshot list
+    // is still coming (restic's alone takes 0.25-0.4 s); the gates below judge them in their turn
+    const rootLookP = early(() =>
+      exec(`if [ -e ${shq(root)} ]; then [ -d ${shq(root)} ] || { echo NOTDIR; exit 0; }; find ${shq(root)} -mindepth 1 -maxdepth 1 | head -n 3; else echo ABSENT; fi`),
+    );
+    const freeP = early(() => exec(`p=${shq(root)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`));
     await gate('backup tool', async () => {
       const version = await versionP!;
       journal = note(journal, { backup: { ...journal.backup, toolVersion: version } });
@@ -383,9 +389,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         : { passed: false, detail: `backup age ${formatSeconds(age)} exceeds the RPO of ${formatSeconds(rpoSeconds)}` };
     });
     await gate('restore root empty', async () => {
-      const r = await exec(
-        `if [ -e ${shq(root)} ]; then [ -d ${shq(root)} ] || { echo NOTDIR; exit 0; }; find ${shq(root)} -mindepth 1 -maxdepth 1 | head -n 3; else echo ABSENT; fi`,
-      );
+      const r = await rootLookP;
       if (r.exitCode !== 0) return { passed: false, couldNotRun: true, detail: `cannot look at ${root}: ${r.stderr.trim()}` };
       const outText = r.stdout.trim();
       if (outText === 'NOTDIR') return { passed: false, couldNotRun: true, detail: `${root} exists and is not a folder` };
@@ -402,7 +406,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       return { passed: true, detail: `${root} is empty` };
     });
     await gate('free space', async () => {
-      const r = await exec(`p=${shq(root)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; df -Pk "$p" | tail -n 1`);
+      const r = await freeP;
       const avail = Number(r.stdout.trim().split(/\s+/)[3]) * 1024;
       if (r.exitCode !== 0 || !Number.isFinite(avail)) return { passed: false, couldNotRun: true, detail: `cannot read free space at ${root}: ${r.stderr.trim()}` };
       if (adapter.guardsSpace && lock) {
