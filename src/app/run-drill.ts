@@ -270,6 +270,8 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
 
   let lock: HeldLock | undefined;
   let createdRoot = false;
+  /** the restore root was found empty or created by this drill: only then may cleanup empty it */
+  let rootOurs = false;
   let snapshot: Snapshot | undefined;
   let snapshotBytes = 0;
   let bytesP: Promise<number> | undefined;
@@ -399,10 +401,12 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           if (m.exitCode !== 0) return { passed: false, couldNotRun: true, detail: `cannot create ${root}: ${m.stderr.trim()}` };
           createdRoot = true;
         }
+        rootOurs = !dryRun;
         return { passed: true, detail: `${root} ${dryRun ? 'would be created' : 'created'}` };
       }
       if (outText)
         return { passed: false, couldNotRun: true, detail: `${root} is not empty (holds ${outText.split('\n').map((l) => path.basename(l)).join(', ')}…; a drill kept with --keep?); empty it or choose another restoreRoot` };
+      rootOurs = !dryRun;
       return { passed: true, detail: `${root} is empty` };
     });
     await gate('free space', async () => {
@@ -662,7 +666,9 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       'cleanup',
       async ({ remainingMs }) => {
         let removal: string | undefined;
-        if (!keep) {
+        // what was in the root before the gate looked (or when it never looked) is not this drill's to remove
+        const ours = rootOurs;
+        if (!keep && ours) {
           // a root this drill created goes entirely; a root that was there (empty) is emptied again
           const cmd = createdRoot
             ? `rm -rf ${shq(root)}`
@@ -674,6 +680,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         const released = await releaseLock(standby!, held, { timeoutMs: remainingMs() });
         if (removal) throw new Error(`${removal}${released ? '; lock released' : ''}`);
         if (!released) throw new Error(`the lock ${held.path} was no longer ours to release`);
+        if (!ours) return `left ${root} as it was (preflight stopped before this drill put anything there); lock released`;
         return keep ? `kept the restore in ${root} (--keep); lock released` : `removed ${root}; lock released`;
       },
       { ignoreInterrupt: true },

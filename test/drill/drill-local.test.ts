@@ -242,6 +242,52 @@ describe('the free-space gate with an upper bound', () => {
   });
 });
 
+describe('the restore root gate', () => {
+  it.each(['holds files', 'is a file'] as const)('a restore root that %s: preflight fails naming it, and what is there is left as it was', async (kind) => {
+    needTool('tar');
+    const { file, dir } = site('tar', `root-${kind.replace(/ /g, '-')}`);
+    const local = path.join(dir, 'standby');
+    const rootOnDisk = path.join(local, 'srv', 'restore');
+    if (kind === 'is a file') {
+      fs.mkdirSync(path.dirname(rootOnDisk), { recursive: true });
+      fs.writeFileSync(rootOnDisk, 'kept\n');
+    } else {
+      fs.mkdirSync(rootOnDisk, { recursive: true });
+      fs.writeFileSync(path.join(rootOnDisk, 'kept-from-last-drill'), 'kept\n');
+    }
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals') });
+    const gate = r.journal.phases[0].checks!.find((c) => c.name === 'restore root empty')!;
+    expect(gate.passed).toBe(false);
+    // (a local standby's restore root is the folder on this machine)
+    expect(gate.detail).toBe(
+      kind === 'is a file'
+        ? `${rootOnDisk} exists and is not a folder`
+        : `${rootOnDisk} is not empty (holds kept-from-last-drill…; a drill kept with --keep?); empty it or choose another restoreRoot`,
+    );
+    // the gates after it are not judged, nothing is restored, and cleanup leaves what was there
+    expect(r.journal.phases[0].checks!.map((c) => c.name)).not.toContain('free space');
+    expect(r.journal.phases.map((p) => p.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped', 'passed']);
+    expect(r.exitCode).not.toBe(0);
+    if (kind === 'is a file') expect(fs.readFileSync(rootOnDisk, 'utf8')).toBe('kept\n');
+    else expect(fs.readdirSync(rootOnDisk)).toEqual(['kept-from-last-drill']);
+    expect(r.journal.phases[4].detail).toBe(`left ${rootOnDisk} as it was (preflight stopped before this drill put anything there); lock released`);
+  });
+
+  it('a gate before it fails (the backup is older than the RPO): cleanup leaves the root it never looked at as it was', async () => {
+    needTool('tar');
+    const { file, dir } = site('tar', 'root-unchecked');
+    const rootOnDisk = path.join(dir, 'standby', 'srv', 'restore');
+    fs.mkdirSync(rootOnDisk, { recursive: true });
+    fs.writeFileSync(path.join(rootOnDisk, 'not-ours'), 'kept\n');
+    const r = await runDrill({ siteFile: file, at: '2099-01-01', journalDir: path.join(dir, 'journals') });
+    const checks = r.journal.phases[0].checks!;
+    expect(checks.find((c) => c.name === 'backup within RPO')?.passed).toBe(false);
+    expect(checks.map((c) => c.name)).not.toContain('restore root empty');
+    expect(r.journal.phases.map((p) => p.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped', 'passed']);
+    expect(fs.readdirSync(rootOnDisk)).toEqual(['not-ours']);
+  });
+});
+
 describe('the journal', () => {
   it('is on disk, complete JSON, after every phase, and never half-written while the drill runs', async () => {
     needTool('tar');
