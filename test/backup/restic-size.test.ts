@@ -10,7 +10,7 @@ import { goModeToUnix, LISTING_AWK, parseListing, resticAdapter, sumOf } from '.
 import { lowPriority } from '../../src/io/backup/tool-run.ts';
 import { shq, type ExecOptions, type ExecResult, type Standby } from '../../src/io/standby/types.ts';
 import { execLocal, LocalStandby } from '../../src/io/standby/local.ts';
-import type { BackupSource, FileEntry } from '../../src/io/backup/types.ts';
+import type { BackupSource, FileEntry, Snapshot } from '../../src/io/backup/types.ts';
 import { PASSWORD, run } from '../support/backup-fixtures.ts';
 import { startStandby, stopAll } from '../support/containers.ts';
 import { SshStandby } from '../../src/io/standby/ssh.ts';
@@ -329,10 +329,13 @@ describe('restic: over SSH, the listing kept on the standby between the gate and
 });
 
 describe('restic: a restore under the space guard (restic run in the background, the password handed over on fd 3)', () => {
-  /** A restore of the snapshot into a fresh folder, guarded by a floor above all free space: held at the guard's first look. */
-  async function heldRestore(name: string) {
-    const standby = new LocalStandby(dir);
-    const [snap] = await resticAdapter.listSnapshots(standby, source());
+  /**
+   * A restore of the snapshot (the first, or `on`'s) into a fresh folder, guarded by a floor above all free space: held
+   * at the guard's first look. Never left held: stopped and waited for when the test ends.
+   */
+  async function heldRestore(name: string, on?: { standby: Standby; snap: Snapshot }) {
+    const standby = on?.standby ?? new LocalStandby(dir);
+    const snap = on?.snap ?? (await resticAdapter.listSnapshots(standby, source()))[0];
     const target = path.join(dir, name);
     const file = path.join(dir, `${name}.answer`);
     const s = fs.statfsSync(dir);
@@ -343,8 +346,25 @@ describe('restic: a restore under the space guard (restic run in the background,
       onProgress: (p) => progress.push(p.message ?? ''),
     });
     restoring.catch(() => {});
+    onTestFinished(async () => {
+      await execLocal(answerCommand({ file }, 'stop'));
+      await restoring.catch(() => {});
+    });
     for (let i = 0; i < 200 && !progress.some((m) => m.startsWith('held')); i++) await new Promise((r) => setTimeout(r, 50));
     return { target, file, restoring, progress };
+  }
+
+  /** A snapshot of its own (nothing of it remembered), counted as a drill's gate does: its listing kept while `lock` exists. */
+  async function keptCount(standby: RecordingStandby, lock: string) {
+    run('restic', ['-r', repo, 'backup', '-q', src], { env: env() });
+    const snaps = await resticAdapter.listSnapshots(standby, source());
+    const snap = snaps[snaps.length - 1];
+    const lockDir = path.join(dir, lock);
+    fs.mkdirSync(lockDir);
+    const bytes = await resticAdapter.snapshotBytes(standby, source(), snap, { background: true, keepWhile: { folder: lockDir, maxSeconds: 600 } });
+    const m = /^HELD (\d+) (.+)$/m.exec(standby.calls.filter((c) => c.command.includes(' ls ')).at(-1)!.stdout);
+    expect(m).not.toBeNull();
+    return { snap, lockDir, bytes, held: { pid: Number(m![1]), file: m![2] } };
   }
 
   it('held, then `go`: restic resumes, the restore completes and reports its own check', async () => {
@@ -359,99 +379,59 @@ describe('restic: a restore under the space guard (restic run in the background,
   });
 
   it('a listing asked for in the background while its snapshot is restored is read once the restore is over, kept meanwhile by the lock', async () => {
-    // a snapshot of its own, so that no earlier read of it is remembered
-    run('restic', ['-r', repo, 'backup', '-q', src], { env: env() });
     const standby = new RecordingStandby(dir);
-    const snaps = await resticAdapter.listSnapshots(standby, source());
-    const snap = snaps[snaps.length - 1];
-    const lockDir = path.join(dir, 'lock-after-restore');
-    fs.mkdirSync(lockDir);
     // the gate's count, its listing kept while the lock's folder exists (HOLD_SECONDS alone would end at 300 s)
-    const bytes = await resticAdapter.snapshotBytes(standby, source(), snap, { background: true, keepWhile: { folder: lockDir, maxSeconds: 600 } });
-    const held = /^HELD (\d+) (.+)$/m.exec(standby.calls.find((c) => c.command.includes(' ls '))!.stdout)!;
-    expect(held).not.toBeNull();
-    const target = path.join(dir, 'after-restore');
-    const file = path.join(dir, 'after-restore.answer');
-    const s = fs.statfsSync(dir);
-    const progress: string[] = [];
-    const restoring = resticAdapter.restore(standby, source(), snap, target, {
-      timeoutMs: 60_000,
-      spaceGuard: { file, floorBytes: s.bavail * s.bsize + 1024 ** 3 },
-      onProgress: (p) => progress.push(p.message ?? ''),
-    });
-    restoring.catch(() => {});
-    // never a held restic left behind: stopped, and waited for
-    onTestFinished(async () => {
-      await execLocal(answerCommand({ file }, 'stop'));
-      await restoring.catch(() => {});
-    });
+    const { snap, lockDir, bytes, held } = await keptCount(standby, 'lock-after-restore');
+    const h = await heldRestore('after-restore', { standby, snap });
+    expect(h.progress.some((m) => m.startsWith('held'))).toBe(true);
     let read = false;
     const reading = collect(resticAdapter.manifest(standby, source(), snap, { background: true, signal: new AbortController().signal, timeoutMs: 60_000 }));
-    void reading.then(() => (read = true), () => (read = true));
-    for (let i = 0; i < 200 && !progress.some((m) => m.startsWith('held')); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(progress.some((m) => m.startsWith('held'))).toBe(true);
+    void reading.then(
+      () => (read = true),
+      () => (read = true),
+    );
     // the restore is held: the listing waits for its end, still kept on the standby
     await new Promise((r) => setTimeout(r, 1500));
     expect(read).toBe(false);
-    expect(standby.calls.some((c) => c.command.includes(`/proc/${held[1]}/fd/6`))).toBe(false);
-    expect(await holding(Number(held[1]), held[2])).toBe(true);
-    expect((await execLocal(answerCommand({ file }, 'go'))).exitCode).toBe(0);
-    await restoring;
+    expect(standby.calls.some((c) => c.command.includes(`/proc/${held.pid}/fd/6`))).toBe(false);
+    expect(await holding(held.pid, held.file)).toBe(true);
+    expect((await execLocal(answerCommand({ file: h.file }, 'go'))).exitCode).toBe(0);
+    await h.restoring;
     const entries = await reading;
     // read from the kept listing (no second walk), after the restore's command had ended
     expect(standby.calls.filter((c) => c.command.includes(' ls '))).toHaveLength(1);
     const restoreEnded = standby.log.findIndex((l) => l.startsWith('ended ') && l.includes(' restore '));
-    const listingRead = standby.log.findIndex((l) => l.includes(`/proc/${held[1]}/fd/6`));
+    const listingRead = standby.log.findIndex((l) => l.includes(`/proc/${held.pid}/fd/6`));
     expect(restoreEnded).toBeGreaterThanOrEqual(0);
     expect(listingRead).toBeGreaterThan(restoreEnded);
     expect(entries.filter((e) => e.type === 'file').reduce((n, e) => n + e.size, 0)).toBe(bytes);
-    expect(await holding(Number(held[1]), held[2])).toBe(false);
+    expect(await holding(held.pid, held.file)).toBe(false);
     fs.rmSync(lockDir, { recursive: true });
   });
 
   it('a kept listing goes with the lock: its holder ends once the folder is gone, and a listing stopped before its read is let go', async () => {
-    run('restic', ['-r', repo, 'backup', '-q', src], { env: env() });
     const standby = new RecordingStandby(dir);
-    const snaps = await resticAdapter.listSnapshots(standby, source());
-    const snap = snaps[snaps.length - 1];
-    const lockDir = path.join(dir, 'lock-goes');
-    fs.mkdirSync(lockDir);
-    await resticAdapter.snapshotBytes(standby, source(), snap, { keepWhile: { folder: lockDir, maxSeconds: 600 } });
-    const held = /^HELD (\d+) (.+)$/m.exec(standby.calls.find((c) => c.command.includes(' ls '))!.stdout)!;
-    expect(await holding(Number(held[1]), held[2])).toBe(true);
+    const first = await keptCount(standby, 'lock-goes');
+    expect(await holding(first.held.pid, first.held.file)).toBe(true);
     // the drill's cleanup removes its lock: the holder looks every 2 s, so it is gone within 5 s (holding waits that long)
-    fs.rmSync(lockDir, { recursive: true });
+    fs.rmSync(first.lockDir, { recursive: true });
     await new Promise((r) => setTimeout(r, 2500));
-    expect(await holding(Number(held[1]), held[2])).toBe(false);
+    expect(await holding(first.held.pid, first.held.file)).toBe(false);
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('continuity-restic.'))).toEqual([]);
 
     // a listing waiting for a restore (held by the guard) and then stopped: its holder is stopped with it
-    run('restic', ['-r', repo, 'backup', '-q', src], { env: env() });
-    const snaps2 = await resticAdapter.listSnapshots(standby, source());
-    const snap2 = snaps2[snaps2.length - 1];
-    const lock2 = path.join(dir, 'lock-stopped');
-    fs.mkdirSync(lock2);
-    await resticAdapter.snapshotBytes(standby, source(), snap2, { keepWhile: { folder: lock2, maxSeconds: 600 } });
-    const held2 = /^HELD (\d+) (.+)$/m.exec(standby.calls.filter((c) => c.command.includes(' ls ')).at(-1)!.stdout)!;
-    const target = path.join(dir, 'stopped-read');
-    const file = path.join(dir, 'stopped-read.answer');
-    const s = fs.statfsSync(dir);
+    const { snap, lockDir, held } = await keptCount(standby, 'lock-stopped');
+    const h = await heldRestore('stopped-read', { standby, snap });
     const stop = new AbortController();
-    const restoring = resticAdapter.restore(standby, source(), snap2, target, { timeoutMs: 60_000, spaceGuard: { file, floorBytes: s.bavail * s.bsize + 1024 ** 3 } });
-    restoring.catch(() => {});
-    onTestFinished(async () => {
-      await execLocal(answerCommand({ file }, 'stop'));
-      await restoring.catch(() => {});
-    });
-    const reading = collect(resticAdapter.manifest(standby, source(), snap2, { background: true, signal: stop.signal, timeoutMs: 60_000 }));
+    const reading = collect(resticAdapter.manifest(standby, source(), snap, { background: true, signal: stop.signal, timeoutMs: 60_000 }));
     reading.catch(() => {});
     await new Promise((r) => setTimeout(r, 500));
     stop.abort(new Error('not needed'));
     await expect(reading).rejects.toThrow('not needed');
-    expect(await holding(Number(held2[1]), held2[2])).toBe(false);
-    expect((await execLocal(answerCommand({ file }, 'stop'))).exitCode).toBe(0);
-    await expect(restoring).rejects.toThrow(StepFailed);
-    fs.rmSync(lock2, { recursive: true });
+    expect(await holding(held.pid, held.file)).toBe(false);
+    expect((await execLocal(answerCommand({ file: h.file }, 'stop'))).exitCode).toBe(0);
+    await expect(h.restoring).rejects.toThrow(StepFailed);
+    fs.rmSync(lockDir, { recursive: true });
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('continuity-restic.'))).toEqual([]);
   });
 
