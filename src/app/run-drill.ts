@@ -498,6 +498,8 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           })()
         : undefined;
       counted?.catch(() => {});
+      // in the same tick as the snapshot side's read was asked for above (no await between them): a background read
+      // of restic's listing waits for a restore of its snapshot that has started, and this is that restore
       const restoring = adapter.restore(standby!, source, snapshot!, root, {
         timeoutMs: remainingMs(),
         signal,

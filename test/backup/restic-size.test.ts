@@ -119,6 +119,36 @@ function bytesOnDisk(): number {
   return n;
 }
 
+/** Unlinked listing files under the test's TMPDIR that some process still holds open (waiting up to 5 s for them to go). */
+async function heldOpen(): Promise<string[]> {
+  const find = () => {
+    const out: string[] = [];
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let fds: string[] = [];
+      try {
+        fds = fs.readdirSync(`/proc/${pid}/fd`);
+      } catch {
+        continue;
+      }
+      for (const fd of fds) {
+        try {
+          const t = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+          if (t.startsWith(`${tmp}/continuity-restic.`) && t.endsWith(' (deleted)')) out.push(`${pid}: ${t}`);
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
+    return out;
+  };
+  let left = find();
+  for (let i = 0; i < 50 && left.length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = find();
+  }
+  return left;
+}
+
 /** Whether process `pid` still holds the listing file `file` open (waiting up to 5 s for it to let go). */
 async function holding(pid: number, file: string): Promise<boolean> {
   for (let i = 0; i < 50; i++) {
@@ -398,7 +428,8 @@ describe('restic: a restore under the space guard (restic run in the background,
     expect((await execLocal(answerCommand({ file: h.file }, 'go'))).exitCode).toBe(0);
     await h.restoring;
     const entries = await reading;
-    // read from the kept listing (no second walk), after the restore's command had ended
+    // read from the kept listing (no second walk); the read was not made while the restore was held (above), and
+    // was made after the restore's command ended
     expect(standby.calls.filter((c) => c.command.includes(' ls '))).toHaveLength(1);
     const restoreEnded = standby.log.findIndex((l) => l.startsWith('ended ') && l.includes(' restore '));
     const listingRead = standby.log.findIndex((l) => l.includes(`/proc/${held.pid}/fd/6`));
@@ -417,7 +448,7 @@ describe('restic: a restore under the space guard (restic run in the background,
     fs.rmSync(first.lockDir, { recursive: true });
     await new Promise((r) => setTimeout(r, 2500));
     expect(await holding(first.held.pid, first.held.file)).toBe(false);
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('continuity-restic.'))).toEqual([]);
+    expect(await heldOpen()).toEqual([]);
 
     // a listing waiting for a restore (held by the guard) and then stopped: its holder is stopped with it
     const { snap, lockDir, held } = await keptCount(standby, 'lock-stopped');
@@ -432,7 +463,22 @@ describe('restic: a restore under the space guard (restic run in the background,
     expect((await execLocal(answerCommand({ file: h.file }, 'stop'))).exitCode).toBe(0);
     await expect(h.restoring).rejects.toThrow(StepFailed);
     fs.rmSync(lockDir, { recursive: true });
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('continuity-restic.'))).toEqual([]);
+    expect(await heldOpen()).toEqual([]);
+
+    // a listing waiting for a restore that then fails (stopped by the guard): not read, and its holder let go at once
+    const third = await keptCount(standby, 'lock-failed');
+    const h3 = await heldRestore('failed-restore', { standby, snap: third.snap });
+    const reading3 = collect(resticAdapter.manifest(standby, source(), third.snap, { background: true, signal: new AbortController().signal, timeoutMs: 60_000 }));
+    reading3.catch(() => {});
+    expect((await execLocal(answerCommand({ file: h3.file }, 'stop'))).exitCode).toBe(0);
+    await expect(h3.restoring).rejects.toThrow(StepFailed);
+    await expect(reading3).rejects.toThrow(`restic: the restore from ${repo} failed: its listing is not read`);
+    expect(standby.calls.some((c) => c.command.includes(`cat /proc/${third.held.pid}/`))).toBe(false);
+    // the lock folder is still there: only the release can have ended the holder
+    expect(fs.existsSync(third.lockDir)).toBe(true);
+    expect(await holding(third.held.pid, third.held.file)).toBe(false);
+    fs.rmSync(third.lockDir, { recursive: true });
+    expect(await heldOpen()).toEqual([]);
   });
 
   it('held, then `stop`: restic is killed, the restore fails saying why, and nothing is left in the target', async () => {

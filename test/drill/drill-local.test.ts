@@ -239,6 +239,9 @@ describe('the free-space gate with an upper bound', () => {
     expect(gate.detail).toMatch(/only .* free .* needs/);
     expect(r.journal.phases.map((p) => p.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped', 'passed']);
     expect(r.exitCode).toBe(1);
+    // the root this drill created (the gate before found it absent) is removed again
+    expect(r.journal.phases[0].checks!.find((c) => c.name === 'restore root empty')?.detail).toMatch(/ created$/);
+    expect(fs.existsSync(path.join(dir, 'standby', 'srv', 'restore'))).toBe(false);
   });
 });
 

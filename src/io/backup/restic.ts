@@ -167,11 +167,11 @@ const reads = new Map<string, Promise<Chosen>>();
 
 /**
  * Restores running in this process, by standby, repository and snapshot (rootKey), each settled when its restore
- * ends. A listing asked for in the background while its snapshot is being restored is read once that restore is
+ * ends: true when it succeeded. A listing asked for in the background while its snapshot is being restored is read once that restore is
  * over: receiving and parsing the 15 MB of a 100 000-file listing costs the drill 0.6-0.9 CPU s at normal priority,
  * which on two cores came out of the restore.
  */
-const restoring = new Map<string, Promise<void>>();
+const restoring = new Map<string, Promise<boolean>>();
 
 /** Settles when `signal` aborts (never, without one), with its reason. */
 function aborted(signal: AbortSignal | undefined): Promise<never> {
@@ -185,11 +185,12 @@ function aborted(signal: AbortSignal | undefined): Promise<never> {
 /**
  * The chosen paths of a snapshot, walked once by one `restic ls --json --recursive` into a temporary file on the
  * standby: its regular files' bytes summed there by awk (LISTING_AWK), the free-space gate's answer, and what
- * verification needs of each node written by the same awk into a second temporary file, kept
- * (see HOLD) until verification asks for the listing (manifest: in a drill as the restore starts, at nice 19). The 40 MB
- * of a 100 000-file listing then reach us beside the restore instead of on the RTO clock between the gate and the
- * restore, where receiving them took 0.4-0.5 s. At the path the snapshot claims for its folder, or, when nothing is
- * there (and the folder's place is not known yet), where the tree keeps it (see rootOf).
+ * verification needs of each node written by the same awk into a second temporary file, kept by a holder process
+ * (see holder, HOLD_SECONDS) until verification asks for the listing. In a drill it is asked for as the restore
+ * starts, in the background, and read once that restore is over (see restoring): not between the gate and the
+ * restore, where receiving it took 0.4-0.5 s, nor beside the restore, where it cost the restore CPU. At the path the
+ * snapshot claims for its folder, or, when nothing is there (and the folder's place is not known yet), where the
+ * tree keeps it (see rootOf).
  */
 function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: ReadOptions = {}, keep?: Keep): Promise<Chosen> {
   const key = `${rootKey(standby, source, snapshot.id)}\0${JSON.stringify(cleanPaths(source.paths))}`;
@@ -213,14 +214,22 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
       let parsed: Promise<FileEntry[]> | undefined;
       const entries = (asked: ReadOptions = {}) => {
         if (!parsed) {
+          // a restore of this snapshot started before this first ask (in a drill, in the same tick: the restore
+          // phase starts the restore right after asking, and the ask reaches here only after chosen's walk)
           const during = asked.background ? restoring.get(at) : undefined;
           parsed = (async () => {
-            if (during)
-              // in the background while the snapshot is restored: after the restore (see restoring)
-              await Promise.race([during, aborted(asked.signal)]).catch((err: unknown) => {
-                release(standby, read.held); // stopped before it was read: nobody will read it
+            if (during) {
+              // in the background while the snapshot is restored: after the restore (see restoring); stopped, or the
+              // restore failed: nobody will read it
+              const restored = await Promise.race([during, aborted(asked.signal)]).catch((err: unknown) => {
+                release(standby, read.held);
                 throw err;
               });
+              if (!restored || asked.signal?.aborted) {
+                release(standby, read.held);
+                throw asked.signal?.aborted ? asked.signal.reason : new StepFailed(`restic: the restore from ${source.repository} failed: its listing is not read`);
+              }
+            }
             return listing(standby, source, snapshot, dirs, read.held, asked, root === '/' ? '/' : `${root}/`, read.nodes);
           })();
           parsed.catch(() => (parsed = undefined)); // stopped or failed: the next asker reads again
@@ -235,7 +244,7 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
   return p;
 }
 
-/** Where the gate's walk left restic's listing: an unlinked file, open in a sleeping process (see HOLD). */
+/** Where the gate's walk left restic's listing: an unlinked file, open in a holder process (see holder). */
 interface Held {
   pid: number;
   file: string;
@@ -268,7 +277,7 @@ const HELD_FD = 6;
 /**
  * One walk of `dirs`: restic's listing into a temporary file (see throughFile), read once by awk (LISTING_AWK), whose
  * sum (its stderr) comes to us and whose compact listing (its stdout) goes into a second temporary file; that one is
- * kept open by a sleeping process after its name is gone (restic's own listing is freed when awk is done).
+ * kept open by a holder process (see holder) after its name is gone (restic's own listing is freed when awk is done).
  */
 async function walk(standby: Standby, source: BackupSource, snapshot: Snapshot, dirs: string[], o: ReadOptions, keep?: Keep): Promise<{ value: number; nodes: number; held?: Held }> {
   const hold =
@@ -515,9 +524,10 @@ export const resticAdapter: BackupAdapter = {
   async restore(standby, source, snapshot, target, options) {
     // a listing read in the background waits for this restore's end (see restoring)
     const key = rootKey(standby, source, snapshot.id);
-    let ended!: () => void;
-    const settled = new Promise<void>((resolve) => (ended = resolve));
+    let ended!: (succeeded: boolean) => void;
+    const settled = new Promise<boolean>((resolve) => (ended = resolve));
     restoring.set(key, settled);
+    let succeeded = false;
     try {
       const root = await rootOf(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal });
       const paths = cleanPaths(source.paths);
@@ -576,18 +586,20 @@ export const resticAdapter: BackupAdapter = {
       const contentVerified = parseVerified(r.stdout);
       // never a silent downgrade to "restored, content unchecked"
       if (!contentVerified) throw new StepFailed(`restic: the restore from ${source.repository} did not report restic's verification of the restored files`);
+      succeeded = true;
       return { contentVerified };
     } finally {
       if (restoring.get(key) === settled) restoring.delete(key);
-      ended();
+      ended(succeeded);
     }
   },
 
   async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {
     // the chosen paths as restic lists them (the listing the free-space gate already read): types, sizes, owners,
     // modes. Content is not in it: restic's restore --verify checks that (see restore).
-    // in a drill the free-space gate started this read; otherwise it starts here, as the caller asks (beside the
-    // restore: at the lowest priority, stopped with it)
+    // in a drill the free-space gate started this read, and a background ask during the restore is read once the
+    // restore is over (see restoring); otherwise it starts here, as the caller asks (at the lowest priority, stopped
+    // with the restore)
     const o: ReadOptions = { timeoutMs: options.timeoutMs, signal: options.signal, background: options.background };
     const entries = await (await chosen(standby, source, snapshot, o)).entries(o);
     requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
