@@ -106,7 +106,9 @@ export function scratchFs(dir: string, bytes: number, inodes: number): Scratch {
   if (process.getuid?.() !== 0) return plain('not root: no scratch file system');
   const make = () => {
     fs.rmSync(img, { force: true });
-    sh(`truncate -s ${bytes} ${shq(img)} && mkfs.ext4 -q -F -N ${inodes} ${shq(img)} && mount -o loop,noatime ${shq(img)} ${shq(dir)}`);
+    // inode tables and journal written now, not by the kernel's ext4lazyinit thread while the timed restore runs
+    // (400 000 inodes: 100 MB of inode tables on the 1 GB bench)
+    sh(`truncate -s ${bytes} ${shq(img)} && mkfs.ext4 -q -F -N ${inodes} -E lazy_itable_init=0,lazy_journal_init=0 ${shq(img)} && mount -o loop,noatime ${shq(img)} ${shq(dir)}`);
   };
   try {
     make();
@@ -116,7 +118,7 @@ export function scratchFs(dir: string, bytes: number, inodes: number): Scratch {
   }
   return {
     dir,
-    note: `a fresh ${(bytes / 2 ** 30).toFixed(1)} GiB ext4 (loop-mounted sparse image, noatime, no online discard) at ${dir}`,
+    note: `a fresh ${(bytes / 2 ** 30).toFixed(1)} GiB ext4 (loop-mounted sparse image, inode tables and journal initialised by mkfs, noatime, no online discard) at ${dir}`,
     renew() {
       sh('sync');
       unmount();
