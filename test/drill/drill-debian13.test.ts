@@ -147,4 +147,32 @@ describe.skipIf(!ready)('a drill onto a Debian 13 (trixie) standby over SSH', ()
     expect(failed.detail).toMatch(/ciphertext verification failed|restic crashed \(exit \d+, Go panic: /);
     expect(failed.detail).not.toMatch(/\.go:\d+|main\.main|runtime\.goexit|goroutine \d+/);
   }, 180_000);
+  it("restic onto a 2 MiB disk: trixie's shell and tools run the space guard; the count stops the held restore, nothing and no restic left", async () => {
+    // a second trixie standby, its /srv/restore a 2 MiB disk; the fixture's snapshot holds about 6.4 MiB
+    const small = await startStandby({ image: IMAGE, binds: [{ source: b.dir, target: b.dir, mode: 'ro' }], tmpfs: { '/srv/restore': 'size=2m' } });
+    const dir = path.join(work, 'small-disk-restic');
+    const file = writeSite(dir, {
+      tool: 'restic',
+      repository: repoFor('restic'),
+      passwordFile,
+      standbySsh: { ssh: small.sshTarget, identityFile: small.identityFile, knownHosts: small.knownHostsFile },
+      services: `  - { name: ssh login, tcp: 22 }\n`,
+    });
+    const before = hashRepository(repoFor('restic'));
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals') });
+    const phase = (n: string) => r.journal.phases.find((p) => p.name === n)!;
+    expect(phase('preflight').status).toBe('passed');
+    expect(phase('preflight').checks?.find((c) => c.name === 'free space')?.detail).toMatch(/^2\.0 MiB free at \/srv\/restore; restic counts the snapshot's size beside the restore, which is held should less than 204\.8 KiB \(10 %\)/);
+    expect(phase('restore').status).toBe('failed');
+    expect(phase('restore').checks?.find((c) => c.name === 'free space')?.detail).toMatch(/^only 2\.0 MiB free at \/srv\/restore, the restore needs 6\.\d MiB /);
+    expect(['verify', 'services', 'cleanup'].map((p) => phase(p).status)).toEqual(['skipped', 'skipped', 'passed']);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.stringify(r.journal)).not.toContain(PASSWORD);
+    expect(hashRepository(repoFor('restic'))).toBe(before);
+    expect(await standbyState(small)).toEqual({ root: '', locked: false });
+    // no restic left (not even held by SIGSTOP), and no process keeps restic's listing open
+    expect((await small.exec(['pgrep', '-x', 'restic'])).stdout).toBe('');
+    const open = await small.exec(`sleep 2.5; ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c 'continuity-restic' || true`);
+    expect(open.stdout.trim()).toBe('0');
+  }, 180_000);
 });
