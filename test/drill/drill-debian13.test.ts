@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CHOSEN, PASSWORD, hashRepository, makeBackups, run, treeOf, type Backups, type Tool } from '../support/backup-fixtures.ts';
-import { copyTree, flipBytes, standbyState } from '../support/fault-helpers.ts';
+import { copyTree, flipBytes, makeTarRepository, standbyState } from '../support/fault-helpers.ts';
 import { needImage, needTool } from '../support/tools.ts';
 import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
 import { runDrill } from '../../src/app/run-drill.ts';
@@ -147,9 +147,28 @@ describe.skipIf(!ready)('a drill onto a Debian 13 (trixie) standby over SSH', ()
     expect(failed.detail).toMatch(/ciphertext verification failed|restic crashed \(exit \d+, Go panic: /);
     expect(failed.detail).not.toMatch(/\.go:\d+|main\.main|runtime\.goexit|goroutine \d+/);
   }, 180_000);
+  /**
+   * A second trixie standby, its /srv/restore a 2 MiB disk (the fixture's snapshot holds about 6.4 MiB), started once
+   * for the tests that need it; it also sees `tiny` (1500 one-byte files: a 1.5 MiB archive that passes the size gate,
+   * but 1500 files take 1500 blocks once restored).
+   */
+  let small: Promise<StartedStandby> | undefined;
+  let tiny = '';
+  const smallDisk = () =>
+    (small ??= (async () => {
+      tiny = makeTarRepository(path.join(work, 'tiny'), { tinyFiles: 1500 });
+      return startStandby({
+        image: IMAGE,
+        binds: [
+          { source: b.dir, target: b.dir, mode: 'ro' },
+          { source: tiny, target: tiny, mode: 'ro' },
+        ],
+        tmpfs: { '/srv/restore': 'size=2m' },
+      });
+    })());
+
   it("restic onto a 2 MiB disk: trixie's shell and tools run the space guard; the count stops the held restore, nothing and no restic left", async () => {
-    // a second trixie standby, its /srv/restore a 2 MiB disk; the fixture's snapshot holds about 6.4 MiB
-    const small = await startStandby({ image: IMAGE, binds: [{ source: b.dir, target: b.dir, mode: 'ro' }], tmpfs: { '/srv/restore': 'size=2m' } });
+    const small = await smallDisk();
     const dir = path.join(work, 'small-disk-restic');
     const file = writeSite(dir, {
       tool: 'restic',
@@ -174,5 +193,27 @@ describe.skipIf(!ready)('a drill onto a Debian 13 (trixie) standby over SSH', ()
     expect((await small.exec(['pgrep', '-x', 'restic'])).stdout).toBe('');
     const open = await small.exec(`sleep 2.5; ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c 'continuity-restic' || true`);
     expect(open.stdout.trim()).toBe('0');
+  }, 180_000);
+  it("a disk that fills up during a tar restore: trixie's tar reports ENOSPC naming the archive, the restore fails, cleanup empties the disk", async () => {
+    const sb2 = await smallDisk();
+    const dir = path.join(work, 'fills-up');
+    const file = writeSite(dir, {
+      tool: 'tar',
+      repository: tiny,
+      standbySsh: { ssh: sb2.sshTarget, identityFile: sb2.identityFile, knownHosts: sb2.knownHostsFile },
+      services: `  - { name: ssh login, tcp: 22 }\n`,
+    });
+    const before = hashRepository(tiny);
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals') });
+    const phase = (n: string) => r.journal.phases.find((p) => p.name === n)!;
+    expect(phase('preflight').checks?.find((c) => c.name === 'free space')?.passed).toBe(true);
+    expect(phase('restore').status).toBe('failed');
+    expect(phase('restore').detail).toMatch(/No space left on device/);
+    expect(phase('restore').detail).toContain('tjener-2026-11-25T0200Z.tar');
+    expect(phase('restore').detail).not.toMatch(/\n\s+at /);
+    expect(['verify', 'services', 'cleanup'].map((p) => phase(p).status)).toEqual(['skipped', 'skipped', 'passed']);
+    expect(r.exitCode).toBe(1);
+    expect(hashRepository(tiny)).toBe(before);
+    expect(await standbyState(sb2)).toEqual({ root: '', locked: false });
   }, 180_000);
 });
