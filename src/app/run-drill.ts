@@ -147,6 +147,8 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   const secrets = password ? [password] : [];
   const { rtoSeconds, rpoSeconds } = recoveryTargets(sla);
   const timeouts = phaseTimeouts(site, rtoSeconds);
+  /** the longest a drill can hold the standby: every phase at its limit (the lock's, and what it keeps, lifetime) */
+  const maxDrillSeconds = Object.values(timeouts).reduce((a, b) => a + b, 0);
   let at: Date | undefined;
   if (options.at !== undefined) {
     at = parseAt(options.at, sla.timezone);
@@ -346,8 +348,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           ? { passed: false, couldNotRun: true, detail: `locked by another drill: ${r.stdout.trim()}` }
           : { passed: true, detail: `no drill holds ${lockPath(root)}` };
       }
-      const maxSeconds = Object.values(timeouts).reduce((a, b) => a + b, 0);
-      const res = await acquireLock(standby!, root, { site: site.name, now: clock.now(), maxSeconds }, { signal, timeoutMs: remainingMs() });
+      const res = await acquireLock(standby!, root, { site: site.name, now: clock.now(), maxSeconds: maxDrillSeconds }, { signal, timeoutMs: remainingMs() });
       if (!res.ok) return { passed: false, couldNotRun: true, detail: res.reason };
       lock = res.lock;
       return { passed: true, detail: `took ${res.lock.path}${res.lock.broke ? ` (broke a stale lock of pid ${res.lock.broke.pid} on ${res.lock.broke.controller})` : ''}` };
@@ -377,7 +378,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       const chosen = snapshot;
       // counted beside the restore (guardsSpace): at the lowest priority, on the CPU the restore leaves idle
       // what the count reads and verification wants again (restic's listing) is kept on the standby while the lock is held
-      const keepWhile = lock && !dryRun ? { folder: lock.path, maxSeconds: Object.values(timeouts).reduce((a, b) => a + b, 0) } : undefined;
+      const keepWhile = lock && !dryRun ? { folder: lock.path, maxSeconds: maxDrillSeconds } : undefined;
       bytesP = early(() => adapter.snapshotBytes(standby!, source, chosen, { background: !!adapter.guardsSpace && !dryRun, ...(keepWhile ? { keepWhile } : {}) }));
       countStartedAt = clock.monotonic();
       return { passed: true, detail: `${snapshot.id} taken ${snapshot.time.toISOString()} (${snaps.length} in the repository)` };
