@@ -123,6 +123,21 @@ describe('lowPriority', () => {
     expect(r.stdout.trim().split('\n')).toEqual(['19', '19', '19']);
   });
 
+  it("puts the command's own session, and nothing else, at autogroup nice 19 where the kernel has autogroups", async () => {
+    // nice alone ranks processes inside one session; the kernel shares the CPU between sessions first (autogroups)
+    const ours = fs.existsSync('/proc/self/autogroup') ? fs.readFileSync('/proc/self/autogroup', 'utf8') : undefined;
+    const r = await execLocal(lowPriority(`cat /proc/$$/autogroup 2>/dev/null || echo none; sh -c 'cat /proc/$$/autogroup 2>/dev/null || echo none'`));
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    if (ours === undefined) expect(lines).toEqual(['none', 'none']);
+    else {
+      expect(lines).toHaveLength(2);
+      for (const l of lines) expect(l).toMatch(/ nice 19$/);
+      expect(lines[0].split(' ')[0]).not.toBe(ours.split(' ')[0]); // a session of its own, not ours
+      expect(fs.readFileSync('/proc/self/autogroup', 'utf8')).toBe(ours); // ours untouched
+    }
+  });
+
   it('keeps the exit status and the output of the command', async () => {
     const r = await execLocal(lowPriority(`echo out; echo err >&2; exit 7`));
     expect(r).toMatchObject({ exitCode: 7, stdout: 'out\n', stderr: 'err\n' });

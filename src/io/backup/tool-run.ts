@@ -94,9 +94,16 @@ export async function runTool(standby: Standby, call: ToolCall): Promise<ExecRes
  * The command at the lowest CPU priority: the shell renices itself first, so that everything it starts (pipelines,
  * the helper's forked workers, the backup tool a helper runs) inherits nice 19. Where `renice` is missing the command
  * runs at normal priority (slower restores, never a failed drill).
+ *
+ * A nice value alone does not reach the restore: with the kernel's autogroups (`kernel.sched_autogroup_enabled`, on
+ * in Debian's kernels) the scheduler first shares the CPU fairly between sessions, and nice only ranks the processes
+ * of one session. Every standby command is a session of its own (a local one is started with setsid, sshd makes each
+ * SSH command a session leader), so a nice-19 read beside a restore still took half the CPU from it. The shell
+ * therefore also sets its session's autogroup to nice 19 (`/proc/$$/autogroup`; raising it needs no privilege). The
+ * session holds only this command and what it starts. Without autogroups the file is missing and nothing changes.
  */
 export function lowPriority(command: string): string {
-  return `renice -n 19 -p $$ >/dev/null 2>&1; ${command}`;
+  return `renice -n 19 -p $$ >/dev/null 2>&1; { echo 19 > /proc/$$/autogroup; } 2>/dev/null; ${command}`;
 }
 
 /** The first `x.y.z` in a tool's `--version` output. */
