@@ -98,7 +98,7 @@ export async function runTool(standby: Standby, call: ToolCall): Promise<ExecRes
  * A nice value alone does not reach the restore: with the kernel's autogroups (`kernel.sched_autogroup_enabled`, on
  * in Debian's kernels) the scheduler first shares the CPU fairly between sessions, and nice only ranks the processes
  * of one session. Every standby command is a session of its own (a local one is started with setsid, sshd makes each
- * SSH command a session leader), so a nice-19 read beside a restore still took half the CPU from it. The shell
+ * SSH command a session leader), so a nice-19 read beside a restore still competed with it as an equal. The shell
  * therefore also sets its session's autogroup to nice 19 (`/proc/$$/autogroup`; raising it needs no privilege). The
  * session holds only this command and what it starts. Without autogroups the file is missing and nothing changes.
  */
