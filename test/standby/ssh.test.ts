@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, StepFailed } from '../../src/core/errors.ts';
 import { openStandby } from '../../src/io/standby/open.ts';
+import { lowPriority } from '../../src/io/backup/tool-run.ts';
 import { SshStandby } from '../../src/io/standby/ssh.ts';
 import { HostKeyRejected } from '../../src/io/standby/ssh-failure.ts';
 import type { Standby } from '../../src/io/standby/types.ts';
@@ -59,6 +60,18 @@ describe.runIf(ready)('SSH standby (real sshd in a container)', () => {
     expect(ok.stdout.split('\n')[0]).toBe('root');
     // the command ran on the standby, not here
     expect(ok.stdout.split('\n')[1]).toBe((await sb.exec('hostname')).stdout.trim());
+  });
+
+  it("lowPriority puts an SSH command's own session, and no other, at autogroup nice 19 (sshd makes each command a session leader)", async () => {
+    const low = await standby.exec(lowPriority(`cat /proc/$$/autogroup; sh -c 'cat /proc/$$/autogroup'`));
+    expect(low.exitCode).toBe(0);
+    const lines = low.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(l).toMatch(/^\/autogroup-\d+ nice 19$/);
+    // the next command is a session of its own, at normal priority
+    const next = (await standby.exec('cat /proc/$$/autogroup')).stdout.trim();
+    expect(next).toMatch(/^\/autogroup-\d+ nice 0$/);
+    expect(next.split(' ')[0]).not.toBe(lines[0].split(' ')[0]);
   });
 
   it('runs POSIX sh semantics, in the given working directory', async () => {
