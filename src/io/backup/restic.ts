@@ -167,9 +167,9 @@ const reads = new Map<string, Promise<Chosen>>();
 
 /**
  * Restores running in this process, by standby, repository and snapshot (rootKey), each settled when its restore
- * ends: true when it succeeded. A listing asked for in the background while its snapshot is being restored is read once that restore is
- * over: receiving and parsing the 15 MB of a 100 000-file listing costs the drill 0.6-0.9 CPU s at normal priority,
- * which on two cores came out of the restore.
+ * ends: true when it succeeded. A listing asked for in the background while its snapshot is being restored is read
+ * once that restore is over: receiving and parsing the 15 MB of a 100 000-file listing costs the drill 0.6-0.9 CPU s
+ * at normal priority, which on two cores came out of the restore.
  */
 const restoring = new Map<string, Promise<boolean>>();
 
@@ -221,10 +221,7 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
             if (during) {
               // in the background while the snapshot is restored: after the restore (see restoring); stopped, or the
               // restore failed: nobody will read it
-              const restored = await Promise.race([during, aborted(asked.signal)]).catch((err: unknown) => {
-                release(standby, read.held);
-                throw err;
-              });
+              const restored = await Promise.race([during, aborted(asked.signal)]).catch(() => false);
               if (!restored || asked.signal?.aborted) {
                 release(standby, read.held);
                 throw asked.signal?.aborted ? asked.signal.reason : new StepFailed(`restic: the restore from ${source.repository} failed: its listing is not read`);
