@@ -247,9 +247,17 @@ describe('verify', () => {
       contentChecked: { by: 'borg chunk ids', matched: new Set([files[0]]), differs: new Map([[files[2], 'chunk 1 of 1 differs']]) },
     });
     expect(r.summary).toMatchObject({ mismatches: 1, contentUnchecked: 1 });
-    expect(r.problems).toEqual([{ path: 'etc/hosts', kind: 'content', expected: 'as the snapshot holds it (borg chunk ids)', found: 'chunk 1 of 1 differs' }]);
+    expect(r.problems).toEqual([
+      { path: 'etc/hosts', kind: 'content', expected: 'as the snapshot holds it (borg chunk ids)', found: 'chunk 1 of 1 differs' },
+      // the file the check did not cover is named, not only counted
+      { path: files[1], kind: 'unchecked', expected: 'a check by borg chunk ids', found: 'nothing to compare with' },
+    ]);
     // without the check, nothing is vouched for
-    expect(verifyTree(noDigests(), noDigests()).summary.contentUnchecked).toBe(3);
+    const none = verifyTree(noDigests(), noDigests());
+    expect(none.summary.contentUnchecked).toBe(3);
+    expect(none.problems.map((p) => `${p.path} ${p.kind}: ${p.expected}`)).toEqual(
+      [...files].sort().map((f) => `${f} unchecked: the snapshot's content digest`),
+    );
   });
 
   it('knows which home a path belongs to', () => {
