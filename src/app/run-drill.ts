@@ -43,6 +43,7 @@ import { LocalStandby } from '../io/standby/local.ts';
 import { shq, type Standby } from '../io/standby/types.ts';
 import { answerCommand, type SpaceGuard } from '../io/space-guard.ts';
 import type { BackupAdapter, BackupSource, RestoreReport, Snapshot } from '../io/backup/types.ts';
+import { checksumListPath } from '../io/backup/checksum-list.ts';
 import { loadAdapter, openSshStandby } from './drill-dependencies.ts';
 
 /** Wall clock for the journal's timestamps, monotonic milliseconds for every measured duration. */
@@ -165,6 +166,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     repository: resolveSitePath(options.siteFile, site.backup.repository),
     paths: site.backup.paths ?? [],
     ...(password !== undefined ? { password } : {}),
+    ...(site.backup.checksums !== undefined ? { checksums: site.backup.checksums } : {}),
   };
 
   const t0 = clock.monotonic();
@@ -454,6 +456,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     for (const p of ['restore', 'verify', 'services'] as const) skip(p, why);
   } else {
     let contentVerified: RestoreReport['contentVerified'];
+    let backupCheck: RestoreReport['backupCheck'];
     // The snapshot's side of verification (what the repository says each file holds) is read while the restore runs,
     // at the lowest CPU priority, on the CPU the restore leaves idle: on two cores a tar, rsync or borg restore keeps
     // one busy. It reads only the repository. Awaited in verify (which says how much of it was left); stopped when
@@ -517,6 +520,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       } else report = await restoring;
       const seconds = (clock.monotonic() - r0) / 1000;
       if (report && report.manifest) fromRestore = report.manifest;
+      if (report && report.backupCheck) backupCheck = report.backupCheck;
       if (report && report.contentVerified) {
         // the tool read every file back against the snapshot inside its restore: shown as the restore's own check,
         // with the tool's count of its seconds (verification work, though it runs on the restore's clock)
@@ -599,6 +603,13 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
             passed: true,
             detail: `what the archive holds for ${expected.length} entries, hashed from the very stream the restore extracted (the archive read once)`,
           });
+        if (backupCheck)
+          check({
+            name: `backup checked against ${backupCheck.by}`,
+            passed: backupCheck.passed,
+            ...(backupCheck.seconds !== undefined ? { seconds: backupCheck.seconds } : {}),
+            detail: scrub(backupCheck.detail, secrets),
+          });
         const skipAbove = ancestorsOf(source.paths);
         const { summary } = verifyTree(expected, restored, {
           ignoreExtra: (p) => skipAbove.has(p),
@@ -619,10 +630,21 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
         journal = note(journal, { verification: summary, ...(exact ? { restore: exact } : {}) });
         // a file whose content nobody checked is not "verified": it fails the phase too (never a silent downgrade)
         const unchecked = summary.contentUnchecked ?? 0;
-        const bad = summary.mismatches + summary.missing + summary.extra + summary.permissionMismatches + summary.exposedHomes + unchecked;
+        // a backup that fails its own checksum list: the files came from a damaged backup, however well they match it
+        const damaged = backupCheck && !backupCheck.passed ? 1 : 0;
+        const bad = summary.mismatches + summary.missing + summary.extra + summary.permissionMismatches + summary.exposedHomes + unchecked + damaged;
         const head = `${summary.files} files, ${formatBytes(summary.bytes)}`;
+        const listed = source.checksums !== undefined && adapter.tool === 'rsync' ? checksumListPath(source.checksums, source.repository) : undefined;
+        if (listed)
+          check({
+            name: 'content against the checksum list',
+            passed: summary.mismatches + unchecked === 0,
+            detail: `the digests came from ${listed}, which the backup job wrote, not from the mirror as it is now`,
+          });
         if (!bad)
-          return `${head}: every file matches the snapshot (content, owner, group, mode)${contentVerified ? `; content read back by ${contentVerified.by} and unchanged since` : ''}`;
+          return `${head}: every file matches the snapshot (content, owner, group, mode)${contentVerified ? `; content read back by ${contentVerified.by} and unchanged since` : ''}${
+            backupCheck ? `; the backup matches ${backupCheck.by}` : listed ? `; content as ${listed} lists it` : ''
+          }`;
         const parts = [
           summary.mismatches && `${summary.mismatches} changed`,
           summary.missing && `${summary.missing} missing`,
@@ -630,9 +652,10 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
           summary.permissionMismatches && `${summary.permissionMismatches} with wrong owner/group/mode`,
           summary.exposedHomes && `${summary.exposedHomes} home director${summary.exposedHomes === 1 ? 'y' : 'ies'} exposed to other users`,
           unchecked && `${unchecked} whose content could not be checked (no digest on one side)`,
+          damaged && `the backup does not match its checksum list: ${scrub(backupCheck!.detail, secrets)}`,
         ].filter(Boolean);
         const first = summary.problems.slice(0, 3).map((p) => `${p.path} (${p.kind}${p.expected !== undefined ? `: expected ${p.expected}` : ''}${p.found !== undefined ? `, found ${p.found}` : ''})`);
-        throw new Error(`${head}: ${parts.join(', ')}; ${first.join('; ')}${summary.problems.length > 3 ? '; …' : ''}`);
+        throw new Error(`${head}: ${parts.join(', ')}${first.length ? `; ${first.join('; ')}` : ''}${summary.problems.length > 3 ? '; …' : ''}`);
       });
     // verify is over: a read for it that still runs (a borg check held for an answer that never came) is stopped
     stopExpected();

@@ -20,7 +20,7 @@ export interface Site {
   name: string;
   sla: string;
   production?: string[];
-  backup: { tool: BackupToolName; repository: string; paths?: string[]; passwordFile?: string; dataBytes?: number };
+  backup: { tool: BackupToolName; repository: string; paths?: string[]; passwordFile?: string; dataBytes?: number; checksums?: string };
   standby: {
     ssh?: string;
     local?: string;
@@ -66,6 +66,10 @@ export function checkSite(spec: LoadedSpec<Site>): SpecIssue[] {
   const add = (p: (string | number)[], message: string) => issues.push({ ...spec.locate(p), path: formatPath(p), message });
   if ((s.backup.tool === 'restic' || s.backup.tool === 'borg') && !s.backup.passwordFile)
     add(['backup'], `expected \`passwordFile\` for ${s.backup.tool} (the repository is encrypted), got nothing`);
+  if (s.backup.checksums !== undefined && s.backup.tool !== 'rsync' && s.backup.tool !== 'tar')
+    add(['backup', 'checksums'], `expected \`checksums\` only for rsync or tar (${s.backup.tool} checks its own content), got it with \`tool: ${s.backup.tool}\``);
+  if (s.backup.checksums !== undefined && s.backup.tool === 'rsync' && /^[^/]+@[^:/]+:/.test(s.backup.repository))
+    add(['backup', 'checksums'], 'expected `checksums` with a mirror the standby mounts (a path), got it with a repository reached over SSH');
   if (s.standby.ssh) {
     if (!s.standby.knownHosts) add(['standby'], 'expected `knownHosts` for an ssh standby (host keys are always checked), got nothing');
     try {

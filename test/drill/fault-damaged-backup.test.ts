@@ -1,5 +1,6 @@
 // Faults in the backup itself, drilled onto a real standby container over SSH: a file of an rdiff-backup
-// mirror changed on the backup disk, a truncated tar archive, a damaged gzip stream, a damaged restic pack.
+// mirror changed on the backup disk, a truncated tar archive, a damaged gzip stream, a damaged restic pack; an rsync
+// mirror and a plain .tar damaged after the backup job wrote their checksum list (`backup.checksums`).
 // Each drill must fail, name what is wrong, and leave the (read-only mounted) repository as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
@@ -18,9 +19,9 @@ let work: string;
 let sb: StartedStandby;
 
 beforeAll(async () => {
-  for (const t of ['tar', 'rdiff-backup', 'restic']) needTool(t);
+  for (const t of ['tar', 'rsync', 'rdiff-backup', 'restic', 'sha256sum']) needTool(t);
   needImage('continuity/standby:latest');
-  b = makeBackups(['tar', 'rdiff-backup', 'restic']);
+  b = makeBackups(['tar', 'rsync', 'rdiff-backup', 'restic']);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-fault-damage-'));
   // each test damages its own copy under work/damaged; the standby sees it read-only at /backup
   fs.mkdirSync(path.join(work, 'damaged'));
@@ -34,7 +35,7 @@ afterAll(async () => {
 });
 
 /** Copy a fixture repository to work/damaged/<name>, damage it, and drill it; the repository hash is taken after the damage. */
-async function drillDamaged(name: string, o: { tool: 'tar' | 'rdiff-backup' | 'restic'; from: string; damage: (repo: string) => void; at?: string }) {
+async function drillDamaged(name: string, o: { tool: 'tar' | 'rsync' | 'rdiff-backup' | 'restic'; from: string; damage: (repo: string) => void; at?: string; checksums?: string }) {
   const repo = copyTree(o.from, path.join(work, 'damaged', name));
   o.damage(repo);
   const hash = hashRepository(repo);
@@ -50,6 +51,7 @@ async function drillDamaged(name: string, o: { tool: 'tar' | 'rdiff-backup' | 'r
     standbySsh: { ssh: sb.sshTarget, identityFile: sb.identityFile, knownHosts: sb.knownHostsFile },
     services: `  - { name: ssh login, tcp: 22 }\n`,
   });
+  if (o.checksums) fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^( {2}dataBytes: .*)$/m, `$1\n  checksums: ${o.checksums}`));
   const t0 = performance.now();
   const r = await runDrill({ siteFile: file, at: o.at ?? AT_V2, journalDir: path.join(work, name, 'j') });
   const seconds = (performance.now() - t0) / 1000;
@@ -156,6 +158,48 @@ describe('a damaged backup, drilled onto a standby container', () => {
     // a damaged backup is the drill's finding (exit 1), not "could not run" (3)
     expect(d.r.exitCode).toBe(1);
     expect(JSON.stringify(d.onDisk)).not.toContain(PASSWORD);
+    expect(d.unchanged()).toBe(true);
+    expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
+  });
+
+  it('an rsync mirror file damaged after the backup job wrote the checksum list: verify fails naming the file', async () => {
+    const d = await drillDamaged('rsync-listed', {
+      tool: 'rsync',
+      from: b.repos.rsync!,
+      damage: (repo) => {
+        run('sh', ['-c', 'cd "$1" && find . -type f ! -path ./.continuity-snapshot -print0 | xargs -0 sha256sum > /tmp/continuity-sums.$$ && mv /tmp/continuity-sums.$$ SHA256SUMS', 'sh', repo]);
+        flipBytes(path.join(repo, VIDEO), 1_000_000, 16);
+      },
+      checksums: 'SHA256SUMS',
+    });
+    console.log(`rsync mirror with a list, flipped bytes: ${d.seconds.toFixed(1)} s, exit ${d.r.exitCode}, verify: ${d.phases.verify.detail}`);
+    expect(d.r.journal.phases.map((p) => `${p.name}:${p.status}`)).toEqual(['preflight:passed', 'restore:passed', 'verify:failed', 'services:passed', 'cleanup:passed']);
+    expect(d.phases.verify.detail).toMatch(new RegExp(`1 changed; ${VIDEO} \\(content: expected sha256 [0-9a-f]{12}…, found sha256 [0-9a-f]{12}…\\)`));
+    expect(d.phases.verify.checks?.find((c) => c.name === 'content against the checksum list')).toMatchObject({ passed: false, detail: expect.stringContaining('/backup/rsync-listed/SHA256SUMS') });
+    expect(d.r.exitCode).toBe(1);
+    expect(d.unchanged()).toBe(true);
+    expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
+  });
+
+  it('a plain .tar damaged after its checksum was written: restore passes (tar cannot tell), verify fails naming the archive', async () => {
+    const archive = 'tjener-2026-11-25T0200Z.tar';
+    const d = await drillDamaged('tar-listed', {
+      tool: 'tar',
+      from: b.repos.tar!,
+      damage: (repo) => {
+        run('sh', ['-c', 'cd "$1" && sha256sum *.tar > SHA256SUMS', 'sh', repo]);
+        const a = path.join(repo, archive);
+        const line = run('tar', ['-tR', '-f', a]).split('\n').find((l) => l.endsWith(` ${VIDEO}`))!;
+        flipBytes(a, (Number(/^block (\d+):/.exec(line)![1]) + 1) * 512 + 4096, 16);
+      },
+      checksums: 'SHA256SUMS',
+    });
+    console.log(`plain .tar with a list, flipped bytes: ${d.seconds.toFixed(1)} s, exit ${d.r.exitCode}, verify: ${d.phases.verify.detail}`);
+    expect(d.phases.restore.status).toBe('passed');
+    expect(d.phases.verify.status).toBe('failed');
+    expect(d.phases.verify.detail).toContain(`the backup does not match its checksum list: ${archive}: sha256 `);
+    expect(d.phases.verify.detail).toContain('but /backup/tar-listed/SHA256SUMS lists');
+    expect(d.r.exitCode).toBe(1);
     expect(d.unchanged()).toBe(true);
     expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
   });

@@ -1,10 +1,11 @@
 // An rsync mirror: one snapshot (the mirror as it is now), restored with rsync keeping numeric owners, ACLs, xattrs.
 import { StepFailed } from '../../core/errors.ts';
-import { shq } from '../standby/types.ts';
+import { shq, type Standby } from '../standby/types.ts';
 import { cleanPaths, isRemote, parseSum, requirePaths, sumCommand } from './manifest-helper.ts';
 import { listTree } from '../restored-tree.ts';
 import { parseVersion, runTool } from './tool-run.ts';
-import type { BackupAdapter, FileEntry } from './types.ts';
+import { checksumListPath, insideFolder, readChecksumList } from './checksum-list.ts';
+import type { BackupAdapter, BackupSource, FileEntry } from './types.ts';
 
 const TOOL = 'rsync';
 /** The file a backup job touches when the mirror is complete; its mtime is the snapshot time. */
@@ -28,6 +29,53 @@ export function parallelSizes(roots: string[], prune: string): string {
     `( rc=0; find ${r} -maxdepth 1 -path ${shq(prune)} -prune -o -type f -printf '%s\\n' || rc=1; ` +
     `find ${r} -mindepth 1 -maxdepth 1 -type d ! -path ${shq(prune)} -print0 | xargs -0 -r -P 4 -n 64 sh -c ${shq(batch)} sh || rc=1; exit $rc )`
   );
+}
+
+/** The checksum list (`backup.checksums`) on the standby, and its path inside the mirror when it is kept there. */
+function checksumList(source: BackupSource): { file: string; inside?: string } | undefined {
+  if (!source.checksums) return undefined;
+  const file = checksumListPath(source.checksums, source.repository);
+  return { file, inside: insideFolder(file, source.repository) };
+}
+
+/**
+ * The snapshot's side with a checksum list: the mirror's metadata (types, sizes, owners, modes, link targets; its
+ * files are not hashed) and each file's digest from the list, which the backup job wrote from the data it had just
+ * copied. A file damaged in the mirror since then is restored as it is now, and its digest no longer matches the
+ * list: verification names it. A mirror file the list does not name has no digest (verification names it as
+ * unchecked); a file the list names under the chosen paths that the mirror has lost is an entry of its own, which the
+ * restore cannot bring back (verification names it as missing).
+ */
+async function withChecksums(
+  standby: Standby,
+  source: BackupSource,
+  list: { file: string; inside?: string },
+  paths: string[],
+  options: { signal?: AbortSignal; timeoutMs?: number; background?: boolean },
+): Promise<FileEntry[]> {
+  const prune = [SNAPSHOT_MARKER, ...(list.inside ? [list.inside] : [])];
+  const [listed, digests] = await Promise.all([
+    listTree(standby, source.repository, { ...options, paths, prune, hash: false }).catch((err: unknown) => {
+      throw new StepFailed(`rsync: could not read the snapshot in ${source.repository}: ${err instanceof Error ? err.message : String(err)}`);
+    }),
+    readChecksumList(standby, source, list.file, options),
+  ]);
+  const entries = list.inside ? listed.filter((e) => e.path !== list.inside) : listed;
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (e.type !== 'file') continue;
+    seen.add(e.path);
+    const d = digests.get(e.path);
+    if (d !== undefined) e.sha256 = d;
+    else e.noDigest = `a line in the checksum list ${list.file}`;
+  }
+  const chosen = (p: string) => paths.length === 0 || paths.some((c) => p === c || p.startsWith(`${c}/`));
+  for (const name of digests.keys()) {
+    if (seen.has(name) || name === SNAPSHOT_MARKER || name === list.inside || !chosen(name)) continue;
+    // listed when the backup was made, gone from the mirror since: what the list says the file was
+    entries.push({ path: name, type: 'file', size: 0, sha256: digests.get(name), uid: -1, gid: -1, mode: 0 });
+  }
+  return entries;
 }
 
 /** The rsync adapter: the mirror is the only snapshot; its time is the marker's mtime, else the newest mtime. */
@@ -99,13 +147,15 @@ export const rsyncAdapter: BackupAdapter = {
   async restore(standby, source, _snapshot, target, options) {
     const paths = cleanPaths(source.paths);
     const from = paths.length ? paths.map((p) => join(source.repository, './' + p)) : [join(source.repository, './')];
+    const inside = isRemote(source.repository) ? undefined : checksumList(source)?.inside;
+    const exclude = [SNAPSHOT_MARKER, ...(inside ? [inside] : [])].map((n) => shq(`--exclude=/${n}`)).join(' ');
     options.onProgress?.({ message: `copying from ${source.repository}` });
     await runTool(standby, {
       tool: TOOL,
       action: 'restore from',
       repository: source.repository,
       command:
-        `mkdir -p ${shq(target)} && rsync -aHAX --numeric-ids --relative --exclude=/${SNAPSHOT_MARKER} ` +
+        `mkdir -p ${shq(target)} && rsync -aHAX --numeric-ids --relative ${exclude} ` +
         `${from.map(shq).join(' ')} ${shq(target.replace(/\/+$/, '') + '/')}`,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
@@ -115,6 +165,13 @@ export const rsyncAdapter: BackupAdapter = {
   async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {
     if (isRemote(source.repository))
       throw new StepFailed(`rsync: reading ${source.repository}'s manifest needs the mirror mounted on the standby, not reached over SSH`);
+    const list = checksumList(source);
+    if (list) {
+      const entries = await withChecksums(standby, source, list, cleanPaths(source.paths), options);
+      requirePaths(TOOL, source.repository, snapshot.id, entries, source.paths);
+      yield* entries;
+      return;
+    }
     // the mirror listed and hashed exactly as the restored side is (find, then forked sha256 workers on every core)
     let entries: FileEntry[];
     try {

@@ -4,7 +4,8 @@ import { StepFailed } from '../../core/errors.ts';
 import { shq, type Standby } from '../standby/types.ts';
 import { helperCommand, parseEntries, type HelperCall, requirePaths, runHelper, totalBytes } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
-import type { BackupAdapter, BackupSource, FileEntry, Snapshot } from './types.ts';
+import { checksumListPath, readChecksumList } from './checksum-list.ts';
+import type { BackupAdapter, BackupSource, FileEntry, RestoreReport, Snapshot } from './types.ts';
 
 interface Compression {
   ext: RegExp;
@@ -118,6 +119,53 @@ async function streamBytes(standby: Standby, archive: string): Promise<number | 
   return undefined;
 }
 
+/** sh: the sha256 of one file by python3's hashlib (OpenSSL, with the CPU's SHA extensions; coreutils' has none). */
+function sha256Command(file: string): string {
+  const py = 'import hashlib,sys\nh=hashlib.sha256()\nwith open(sys.argv[1],"rb") as f:\n  for b in iter(lambda: f.read(1<<20), b""): h.update(b)\nprint(h.hexdigest())';
+  return `python3 -c ${shq(py)} ${shq(file)}`;
+}
+
+/**
+ * The archive against its line in the checksum list (`backup.checksums`, relative to the archives' folder): the
+ * archive hashed once more, at the lowest priority, beside the restore that reads it (mostly from the page cache).
+ * A plain .tar records no checksum of its own, so a flipped byte in it would be restored and verified against itself;
+ * compressed archives have their CRC, but the list also catches an archive replaced or cut at a member's end. Never
+ * throws but for an interrupt: an unreadable list or archive is a failed check, which verification reports.
+ */
+async function checkArchive(
+  standby: Standby,
+  source: BackupSource,
+  archive: string,
+  checksums: string,
+  o: { signal?: AbortSignal; timeoutMs?: number },
+): Promise<NonNullable<RestoreReport['backupCheck']>> {
+  const file = checksumListPath(checksums, path.dirname(archive));
+  const by = `its sha256 in ${file}`;
+  const name = path.basename(archive);
+  const t0 = performance.now();
+  try {
+    const [list, r] = await Promise.all([
+      readChecksumList(standby, source, file, { ...o, background: true }),
+      runTool(standby, { tool: TOOL, action: 'hash', repository: archive, command: sha256Command(archive), background: true, ...o }),
+    ]);
+    const seconds = Math.round(performance.now() - t0) / 1000;
+    const found = r.stdout.trim();
+    const want = list.get(name) ?? list.get(archive) ?? list.get(path.relative(path.dirname(file), archive));
+    if (want === undefined) return { by, passed: false, seconds, detail: `${name} is not in the checksum list ${file}` };
+    if (want !== found)
+      return {
+        by,
+        passed: false,
+        seconds,
+        detail: `${name}: sha256 ${found.slice(0, 16)}…, but ${file} lists ${want.slice(0, 16)}…: the archive changed after its checksum was written (damaged or replaced)`,
+      };
+    return { by, passed: true, seconds, detail: `${name} matches its sha256 in ${file}` };
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    return { by, passed: false, seconds: Math.round(performance.now() - t0) / 1000, detail: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 /** The tar adapter: GNU tar restores with numeric owners and modes; python3 on the standby reads manifests. */
 export const tarAdapter: BackupAdapter = {
   tool: TOOL,
@@ -178,6 +226,12 @@ export const tarAdapter: BackupAdapter = {
     // second read of the archive. The helper exits non-zero when tar does, with tar's message.
     const extract = ['tar', '-x', '--same-owner', '--numeric-owner', '-p', '-f', '-', '-C', target, ...(members.length ? ['--', ...members] : [])];
     const call = helperArgs(source, archive, true);
+    // with a checksum list, the archive itself is checked beside the restore; stopped when the restore fails
+    const stop = new AbortController();
+    const stopCheck = () => stop.abort(new Error('not needed'));
+    options.signal?.addEventListener('abort', stopCheck, { once: true });
+    const sealed = source.checksums ? checkArchive(standby, source, archive, source.checksums, { signal: stop.signal, timeoutMs: options.timeoutMs }) : undefined;
+    sealed?.catch(() => {});
     const r = await runTool(standby, {
       tool: TOOL,
       action: 'restore from',
@@ -185,11 +239,23 @@ export const tarAdapter: BackupAdapter = {
       command: `mkdir -p ${shq(target)} && ${helperCommand({ mode: call.mode, args: [...call.args, '--restore', JSON.stringify(extract)], ...(call.producer ? { producer: call.producer } : {}) })}`,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
+    }).catch((err: unknown) => {
+      stopCheck();
+      throw err;
     });
     options.onProgress?.({ message: `extracted ${snapshot.id}` });
     const manifest = parseEntries(r.stdout);
-    requirePaths(TOOL, archive, snapshot.id, manifest, source.paths);
-    return { manifest };
+    try {
+      requirePaths(TOOL, archive, snapshot.id, manifest, source.paths);
+    } catch (err) {
+      stopCheck();
+      throw err;
+    }
+    if (!sealed) return { manifest };
+    options.onProgress?.({ message: `checking ${snapshot.id} against its checksum list` });
+    const backupCheck = await sealed;
+    options.signal?.removeEventListener('abort', stopCheck);
+    return { manifest, backupCheck };
   },
 
   async *manifest(standby, source, snapshot, options = {}): AsyncIterable<FileEntry> {

@@ -22,6 +22,11 @@ export interface BackupSource {
   paths: string[];
   /** the repository password (restic/borg), read from the site's passwordFile; never logged */
   password?: string;
+  /**
+   * rsync and tar only: the site's `backup.checksums`, a `sha256sum` list the backup job writes (see checksum-list.ts):
+   * absolute on the standby, or relative to the mirror (rsync) or to the folder of the archives (tar)
+   */
+  checksums?: string;
 }
 
 /** What a restore tells beyond success: a content check the tool itself made of the files it wrote. */
@@ -37,6 +42,11 @@ export interface RestoreReport {
    * by: the archive is read and decompressed once for both (tar). Only from adapters with `restoreReadsManifest`.
    */
   manifest?: FileEntry[];
+  /**
+   * The backup itself checked against its checksum list (tar: the archive's sha256 against `backup.checksums`), read
+   * beside the restore. A failed check fails verification: the files came from a damaged archive.
+   */
+  backupCheck?: { by: string; passed: boolean; detail: string; seconds?: number };
 }
 
 export interface RestoreProgress {
