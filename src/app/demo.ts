@@ -183,7 +183,7 @@ backup:
   tool: ${tool}
   repository: ${made.repository}
   paths: [skole/tjener/home0, etc]
-${passwordFile ? '  passwordFile: ./secrets/repo-pass\n' : ''}  dataBytes: 214748364800            # the real server holds about 200 GiB: the report projects the full restore
+${passwordFile ? '  passwordFile: ./secrets/repo-pass\n' : ''}${made.checksums ? `  checksums: ${made.checksums}                # the list the backup job wrote: verify checks the backup itself against it\n` : ''}  dataBytes: 214748364800            # the real server holds about 200 GiB: the report projects the full restore
 ${standby}services:
 ${services}
 `,

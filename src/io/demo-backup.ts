@@ -35,6 +35,14 @@ export interface MadeBackup {
   repository: string;
   /** folders of the backup root the backup holds */
   paths: string[];
+  /** the site file's `backup.checksums`: the sha256sum list the job wrote (rsync, tar) */
+  checksums?: string;
+}
+
+/** The job's last step for a backup that records no checksums of its own: `sha256sum` over `files`, run in `dir`. */
+async function writeChecksums(dir: string, files: string): Promise<string> {
+  await sh('sh', ['-c', `cd "$1" && ${files} | xargs -0 sha256sum > SHA256SUMS.new && mv SHA256SUMS.new SHA256SUMS`, 'sh', dir]);
+  return 'SHA256SUMS';
 }
 
 /**
@@ -70,14 +78,16 @@ export async function makeBackup(tool: BackupToolName, source: string, repoDir: 
       const repo = path.join(repoDir, 'rsync-mirror');
       fs.mkdirSync(repo, { recursive: true });
       await sh('rsync', ['-aHAX', '--numeric-ids', '--delete', '--exclude=/.continuity-snapshot', `${source}/`, `${repo}/`]);
+      const checksums = await writeChecksums(repo, "find . -type f ! -path ./.continuity-snapshot ! -path './SHA256SUMS*' -print0");
       fs.writeFileSync(path.join(repo, '.continuity-snapshot'), '');
-      return { tool, repository: repo, paths: o.paths };
+      return { tool, repository: repo, paths: o.paths, checksums };
     }
     case 'tar': {
       const repo = path.join(repoDir, 'tar');
       fs.mkdirSync(repo, { recursive: true });
       await sh('tar', ['-c', '-z', '-f', path.join(repo, `tjener-${stamp}Z.tar.gz`), '-C', source, ...o.paths]);
-      return { tool, repository: repo, paths: o.paths };
+      const checksums = await writeChecksums(repo, "find . -maxdepth 1 -name '*.tar.gz' -print0");
+      return { tool, repository: repo, paths: o.paths, checksums };
     }
   }
 }

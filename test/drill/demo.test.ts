@@ -51,6 +51,12 @@ describe('continuity demo', () => {
     const j = JSON.parse(fs.readFileSync(journal, 'utf8'));
     expect(j).toMatchObject({ status: 'passed', backup: { tool } });
     expect(j.verification.files).toBeGreaterThan(60 * 5);
+    if (tool === 'tar') {
+      // the demo's backup job writes a checksum list, and the drill checks the archive against it
+      const verify = j.phases.find((p: { name: string }) => p.name === 'verify');
+      expect(verify.checks).toContainEqual(expect.objectContaining({ name: expect.stringMatching(/^backup checked against its sha256 in .*SHA256SUMS$/), passed: true }));
+      expect(fs.readFileSync(path.join(dir, 'site.yaml'), 'utf8')).toMatch(/^ {2}checksums: SHA256SUMS /m);
+    }
     // run it again in the same folder: the demo rebuilds its own folder
     expect(demo(['--dir', dir, '--tool', tool, '--pupils', '5', '--teachers', '1']).code).toBe(0);
   });
