@@ -682,6 +682,10 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       ...journal,
       rto: { ...journal.rto, actualSeconds: actual === null ? null : Math.round(actual * 1000) / 1000, met: actual !== null && everythingUp && actual <= rtoSeconds },
     };
+    // the full data at the measured speed: judged only when the site asks (a drill of a few folders is no full restore)
+    const projected = journal.restore?.projectedSeconds;
+    if (projected !== undefined && everythingUp)
+      journal = { ...journal, rto: { ...journal.rto, projection: { seconds: projected, met: projected <= rtoSeconds, judged: site.backup.judgeProjection === true } } };
   }
 
   // ---- 5. cleanup: always, unless --keep; never touches a restore it does not hold the lock for

@@ -58,7 +58,7 @@ export interface RestoreFigures {
   /** `backup.dataBytes` of the site, when given */
   dataBytes?: number;
   projectedSeconds?: number;
-  /** would a restore of the full data at this speed fit in the RTO? (reported, not part of the verdict) */
+  /** would a restore of the full data at this speed fit in the RTO? (part of the verdict only when judged: rto.projection) */
   projectedWithinRto?: boolean;
 }
 
@@ -81,7 +81,16 @@ export interface Journal {
   dryRun: boolean;
   keep: boolean;
   at?: string;
-  rto: { targetSeconds: number; actualSeconds: number | null; met: boolean | null };
+  rto: {
+    targetSeconds: number;
+    actualSeconds: number | null;
+    met: boolean | null;
+    /**
+     * The restore of the site's full data (`backup.dataBytes`) at the speed this drill measured: `met` when it fits the
+     * RTO; `judged` (the site's `backup.judgeProjection`) makes a projection that does not fit fail the drill.
+     */
+    projection?: { seconds: number; met: boolean; judged: boolean };
+  };
   rpo: { targetSeconds: number; backupAgeSeconds: number | null; met: boolean | null };
   backup: { tool: string; toolVersion?: string; snapshot?: string; snapshotTime?: string; repository: string; paths: string[] };
   standby: { kind: string; description: string; restoreRoot: string };
@@ -183,6 +192,7 @@ export function verdict(j: Journal): 'passed' | 'failed' {
   if (j.rpo.met !== true) return 'failed';
   if (j.dryRun) return 'passed';
   if (j.rto.met !== true) return 'failed';
+  if (j.rto.projection?.judged && !j.rto.projection.met) return 'failed';
   const v = j.verification;
   if (!v || v.mismatches || v.missing || v.extra || v.permissionMismatches || v.exposedHomes) return 'failed';
   return 'passed';

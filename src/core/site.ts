@@ -20,7 +20,7 @@ export interface Site {
   name: string;
   sla: string;
   production?: string[];
-  backup: { tool: BackupToolName; repository: string; paths?: string[]; passwordFile?: string; dataBytes?: number; checksums?: string };
+  backup: { tool: BackupToolName; repository: string; paths?: string[]; passwordFile?: string; dataBytes?: number; checksums?: string; judgeProjection?: boolean };
   standby: {
     ssh?: string;
     local?: string;
@@ -70,6 +70,8 @@ export function checkSite(spec: LoadedSpec<Site>): SpecIssue[] {
     add(['backup', 'checksums'], `expected \`checksums\` only for rsync or tar (${s.backup.tool} checks its own content), got it with \`tool: ${s.backup.tool}\``);
   if (s.backup.checksums !== undefined && s.backup.tool === 'rsync' && /^[^/]+@[^:/]+:/.test(s.backup.repository))
     add(['backup', 'checksums'], 'expected `checksums` with a mirror the standby mounts (a path), got it with a repository reached over SSH');
+  if (s.backup.judgeProjection && s.backup.dataBytes === undefined)
+    add(['backup', 'judgeProjection'], 'expected `dataBytes` beside `judgeProjection: true` (the size the projection is for), got no `dataBytes`');
   if (s.standby.ssh) {
     if (!s.standby.knownHosts) add(['standby'], 'expected `knownHosts` for an ssh standby (host keys are always checked), got nothing');
     try {

@@ -15,7 +15,14 @@ export function rtoLine(j: Journal): string {
   if (j.rto.actualSeconds === null) return `${verdict}: the service was not restored (target ${formatSeconds(j.rto.targetSeconds)})`;
   return `${verdict}: ${formatSeconds(j.rto.actualSeconds)} from incident to services up (target ${formatSeconds(j.rto.targetSeconds)})${
     j.rto.met === false && j.rto.actualSeconds <= j.rto.targetSeconds ? ', but a phase failed' : ''
-  }`;
+  }${j.rto.projection?.judged ? `; ${projectionLine(j)}` : ''}`;
+}
+
+/** The judged projection: the full data's restore at the measured speed against the RTO. */
+export function projectionLine(j: Journal): string {
+  const p = j.rto.projection;
+  if (!p) return 'no projection (no `backup.dataBytes`, or the service was not restored)';
+  return `full restore projected at ${formatSeconds(p.seconds)}: ${p.met ? 'within the target' : 'MISSED (longer than the target)'}`;
 }
 
 /** The RPO line: backup age against the target. */

@@ -1,7 +1,7 @@
 // The drill journal as JUnit XML: one test case per phase plus RTO and RPO, so CI goes red on a missed objective.
 import type { Journal } from '../core/journal.ts';
 import { escapeXml as x } from './escape.ts';
-import { rpoLine, rtoLine, verificationLine } from './drill-format.ts';
+import { projectionLine, rpoLine, rtoLine, verificationLine } from './drill-format.ts';
 
 interface Case {
   name: string;
@@ -15,7 +15,7 @@ function testcase(site: string, c: Case): string {
   const head = `    <testcase classname="${x(`drill.${site}`)}" name="${x(c.name)}" time="${c.seconds.toFixed(3)}">`;
   const inner =
     c.outcome === 'failed'
-      ? [`      <failure type="${c.name === 'RTO' || c.name === 'RPO' ? 'ObjectiveMissed' : 'PhaseFailed'}" message="${x(c.message)}">${x(c.body ?? c.message)}</failure>`]
+      ? [`      <failure type="${c.name === 'RTO' || c.name === 'RPO' || c.name === 'RTO projected' ? 'ObjectiveMissed' : 'PhaseFailed'}" message="${x(c.message)}">${x(c.body ?? c.message)}</failure>`]
       : c.outcome === 'skipped'
         ? [`      <skipped message="${x(c.message)}"/>`]
         : [`      <system-out>${x(c.body ?? c.message)}</system-out>`];
@@ -39,6 +39,8 @@ export function render(j: Journal): string {
     outcome: j.dryRun ? 'skipped' : j.rto.met ? 'passed' : 'failed',
     message: rtoLine(j),
   });
+  // the projected full restore, when the site judges it (backup.judgeProjection): its own case, so CI says which failed
+  if (j.rto.projection?.judged) cases.push({ name: 'RTO projected', seconds: j.rto.projection.seconds, outcome: j.rto.projection.met ? 'passed' : 'failed', message: projectionLine(j) });
   cases.push({ name: 'RPO', seconds: 0, outcome: j.rpo.met === true ? 'passed' : 'failed', message: rpoLine(j) });
   const failures = cases.filter((c) => c.outcome === 'failed').length;
   const skipped = cases.filter((c) => c.outcome === 'skipped').length;

@@ -373,3 +373,46 @@ describe('time limits', () => {
     expect(fs.readdirSync(path.join(dir, 'standby', 'srv'))).toEqual([]);
   });
 });
+
+describe('the projected full restore (backup.dataBytes at the measured speed)', () => {
+  const judged = (name: string, dataBytes: number, judge: boolean) => {
+    const { file, dir } = site('tar', name);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^ {2}dataBytes: .*$/m, `  dataBytes: ${dataBytes}${judge ? '\n  judgeProjection: true' : ''}`));
+    return { file, dir };
+  };
+
+  it('judged: a projection longer than the RTO fails the drill (exit 1) though the drill itself met it; JUnit names it', async () => {
+    needTool('tar');
+    // 50 TB at a local restore's speed cannot fit in an hour
+    const { file, dir } = judged('projection-missed', 50e12, true);
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals') });
+    expect(r.journal.phases.every((p) => p.status === 'passed')).toBe(true);
+    expect(r.journal.rto.met).toBe(true);
+    expect(r.journal.rto.projection).toEqual({ seconds: r.journal.restore!.projectedSeconds, met: false, judged: true });
+    expect(r.journal.status).toBe('failed');
+    expect(r.exitCode).toBe(1);
+    const { renderDrill } = await import('../../src/report/drill-render.ts');
+    const junit = await renderDrill('junit', r.journal);
+    expect(junit).toMatch(/<testcase classname="drill\.nordby" name="RTO projected" time="[\d.]+">\s*<failure type="ObjectiveMissed" message="full restore projected at [^"]+: MISSED \(longer than the target\)"/);
+    expect(await renderDrill('table', r.journal)).toMatch(/RTO {6}met: .* from incident to services up \(target 1 h 00 min\); full restore projected at .*: MISSED/);
+  });
+
+  it('judged and within the RTO passes; not judged (the default), a long projection is reported and the drill passes', async () => {
+    needTool('tar');
+    const small = judged('projection-met', 1_000_000, true);
+    const ok = await runDrill({ siteFile: small.file, at: AT_V2, journalDir: path.join(small.dir, 'journals') });
+    expect(ok.journal.rto.projection).toMatchObject({ met: true, judged: true });
+    expect(ok.exitCode).toBe(0);
+    const big = judged('projection-reported', 50e12, false);
+    const reported = await runDrill({ siteFile: big.file, at: AT_V2, journalDir: path.join(big.dir, 'journals') });
+    expect(reported.journal.rto.projection).toMatchObject({ met: false, judged: false });
+    expect(reported.journal.status).toBe('passed');
+    expect(reported.exitCode).toBe(0);
+  });
+
+  it('judgeProjection without dataBytes is bad input, named in the site file', async () => {
+    const { file, dir } = site('tar', 'projection-nodata');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^ {2}dataBytes: .*$/m, '  judgeProjection: true'));
+    await expect(runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals') })).rejects.toThrow(/backup\.judgeProjection.*expected `dataBytes`/);
+  });
+});
