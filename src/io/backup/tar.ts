@@ -228,10 +228,16 @@ export const tarAdapter: BackupAdapter = {
     const call = helperArgs(source, archive, true);
     // with a checksum list, the archive itself is checked beside the restore; stopped when the restore fails
     const stop = new AbortController();
-    const stopCheck = () => stop.abort(new Error('not needed'));
-    options.signal?.addEventListener('abort', stopCheck, { once: true });
-    const sealed = source.checksums ? checkArchive(standby, source, archive, source.checksums, { signal: stop.signal, timeoutMs: options.timeoutMs }) : undefined;
-    sealed?.catch(() => {});
+    const stopCheck = () => {
+      stop.abort(new Error('not needed'));
+      options.signal?.removeEventListener('abort', stopCheck);
+    };
+    let sealed: ReturnType<typeof checkArchive> | undefined;
+    if (source.checksums) {
+      options.signal?.addEventListener('abort', stopCheck, { once: true });
+      sealed = checkArchive(standby, source, archive, source.checksums, { signal: stop.signal, timeoutMs: options.timeoutMs });
+      sealed.catch(() => {});
+    }
     const r = await runTool(standby, {
       tool: TOOL,
       action: 'restore from',
