@@ -57,3 +57,36 @@ describe('runTool failures', () => {
     expect(m).toBe('restic: could not list files of /backup/r (exit 1): Fatal: load <data/1234abcd>: ciphertext verification failed\nthe password was ***');
   });
 });
+
+// as borg 1.4.0 (Debian 13) printed it extracting from a repository with 64 bytes flipped in a chunk (traceback shortened)
+const BORG_INTEGRITY = `Data integrity error: Segment entry checksum mismatch [segment 2, offset 2117896]
+Traceback (most recent call last):
+  File "/usr/lib/python3/dist-packages/borg/archiver.py", line 5391, in main
+    exit_code = archiver.run(args)
+                ^^^^^^^^^^^^^^^^^^
+  File "/usr/lib/python3/dist-packages/borg/repository.py", line 1550, in _read
+    raise IntegrityError(f"Segment entry checksum mismatch [segment {segment}, offset {offset}]")
+borg.helpers.errors.IntegrityError: Data integrity error: Segment entry checksum mismatch [segment 2, offset 2117896]
+
+Platform: Linux fd88291bd5c8 6.18.44-fc-v782 #1 SMP PREEMPT_DYNAMIC @0 x86_64
+Linux: Unknown Linux
+Borg: 1.4.0  Python: CPython 3.13.5 msgpack: 1.0.3 fuse: None [pyfuse3,llfuse]
+PID: 14  CWD: /tmp/r
+sys.argv: ['/usr/bin/borg', 'extract', '--numeric-ids', '--bypass-lock', '/b/repo::t1', 'skole']
+SSH_ORIGINAL_COMMAND: None
+`;
+
+describe('runTool failures from Python tools', () => {
+  it("borg's own error is kept; its traceback and its report about the machine are left out", async () => {
+    const m = await failure(BORG_INTEGRITY);
+    expect(m).toBe('restic: could not list files of /backup/r (exit 2): Data integrity error: Segment entry checksum mismatch [segment 2, offset 2117896]');
+  });
+
+  it('a stderr that is only a (chained) traceback keeps the exceptions, not the frames', async () => {
+    const m = await failure(
+      'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\nKeyError: \'a\'\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File "x.py", line 3, in <module>\nValueError: bad archive\n',
+      1,
+    );
+    expect(m).toBe("restic: could not list files of /backup/r (exit 1): KeyError: 'a'\nValueError: bad archive");
+  });
+});

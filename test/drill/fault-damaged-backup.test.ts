@@ -9,7 +9,7 @@ import path from 'node:path';
 import { runDrill } from '../../src/app/run-drill.ts';
 import { hashRepository, makeBackups, PASSWORD, run, type Backups } from '../support/backup-fixtures.ts';
 import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
-import { copyTree, flipBytes, standbyState, truncateTo } from '../support/fault-helpers.ts';
+import { copyTree, flipBytes, largestBorgObject, standbyState, truncateTo } from '../support/fault-helpers.ts';
 import { needImage, needTool } from '../support/tools.ts';
 import { AT_V2, writeSite } from './site-fixture.ts';
 
@@ -19,9 +19,9 @@ let work: string;
 let sb: StartedStandby;
 
 beforeAll(async () => {
-  for (const t of ['tar', 'rsync', 'rdiff-backup', 'restic', 'sha256sum']) needTool(t);
+  for (const t of ['tar', 'rsync', 'rdiff-backup', 'restic', 'borg', 'sha256sum']) needTool(t);
   needImage('continuity/standby:latest');
-  b = makeBackups(['tar', 'rsync', 'rdiff-backup', 'restic']);
+  b = makeBackups(['tar', 'rsync', 'rdiff-backup', 'restic', 'borg']);
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'continuity-fault-damage-'));
   // each test damages its own copy under work/damaged; the standby sees it read-only at /backup
   fs.mkdirSync(path.join(work, 'damaged'));
@@ -35,12 +35,12 @@ afterAll(async () => {
 });
 
 /** Copy a fixture repository to work/damaged/<name>, damage it, and drill it; the repository hash is taken after the damage. */
-async function drillDamaged(name: string, o: { tool: 'tar' | 'rsync' | 'rdiff-backup' | 'restic'; from: string; damage: (repo: string) => void; at?: string; checksums?: string }) {
+async function drillDamaged(name: string, o: { tool: 'tar' | 'rsync' | 'rdiff-backup' | 'restic' | 'borg'; from: string; damage: (repo: string) => void; at?: string; checksums?: string }) {
   const repo = copyTree(o.from, path.join(work, 'damaged', name));
   o.damage(repo);
   const hash = hashRepository(repo);
   let passwordFile: string | undefined;
-  if (o.tool === 'restic') {
+  if (o.tool === 'restic' || o.tool === 'borg') {
     passwordFile = path.join(work, `${name}.pass`);
     fs.writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
   }
@@ -156,6 +156,29 @@ describe('a damaged backup, drilled onto a standby container', () => {
     expect(failed.detail).toMatch(/ciphertext verification failed/);
     expect(failed.detail).not.toMatch(/\.go:\d+|main\.main|runtime\.goexit/);
     // a damaged backup is the drill's finding (exit 1), not "could not run" (3)
+    expect(d.r.exitCode).toBe(1);
+    expect(JSON.stringify(d.onDisk)).not.toContain(PASSWORD);
+    expect(d.unchanged()).toBe(true);
+    expect(await standbyState(sb)).toEqual({ root: 'ABSENT', locked: false });
+  });
+
+  it("a damaged borg chunk: the restore fails naming the repository and borg's own error, not its traceback or its report about the machine", async () => {
+    let hit = { segment: '', offset: 0, size: 0 };
+    const d = await drillDamaged('borg-chunk', {
+      tool: 'borg',
+      from: b.repos.borg!,
+      damage: (repo) => {
+        hit = largestBorgObject(repo);
+        flipBytes(path.join(repo, 'data', hit.segment), hit.offset + Math.floor(hit.size / 2), 64);
+      },
+    });
+    const failed = d.r.journal.phases.find((p) => p.status === 'failed')!;
+    console.log(`damaged borg chunk: ${d.seconds.toFixed(1)} s, exit ${d.r.exitCode}, ${failed.name}: ${failed.detail}`);
+    expect(hit.size).toBeGreaterThan(256 << 10);
+    expect(failed.name).toBe('restore');
+    expect(failed.detail).toMatch(/^borg: could not restore from \/backup\/borg-chunk \(exit 2\): /);
+    expect(failed.detail).toContain(`Data integrity error: Segment entry checksum mismatch [segment ${path.basename(hit.segment)}, offset ${hit.offset}]`);
+    expect(failed.detail).not.toMatch(/Traceback|File ".*\.py", line \d+|Platform: |sys\.argv/);
     expect(d.r.exitCode).toBe(1);
     expect(JSON.stringify(d.onDisk)).not.toContain(PASSWORD);
     expect(d.unchanged()).toBe(true);

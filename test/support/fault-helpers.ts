@@ -156,3 +156,44 @@ export async function containerTree(sb: StartedStandby, root: string, paths: str
   }
   return out;
 }
+
+/**
+ * The largest object (a PUT entry: crc32, size, tag, 32-byte id, data) in a borg 1.x repository's segment files:
+ * a chunk of the fixture's 6 MiB video. `segment` is relative to data/, `offset` where the entry starts.
+ */
+export function largestBorgObject(repo: string): { segment: string; offset: number; size: number } {
+  let best = { segment: '', offset: 0, size: 0 };
+  for (const file of run('find', [path.join(repo, 'data'), '-type', 'f', '-regex', '.*/[0-9]+']).trim().split('\n')) {
+    const buf = fs.readFileSync(file);
+    if (buf.toString('latin1', 0, 8) !== 'BORG_SEG') continue;
+    for (let at = 8; at + 9 <= buf.length; ) {
+      const size = buf.readUInt32LE(at + 4);
+      if (size < 9 || at + size > buf.length) break;
+      if (buf[at + 8] === 0 && size > best.size) best = { segment: path.relative(path.join(repo, 'data'), file), offset: at, size };
+      at += size;
+    }
+  }
+  if (!best.size) throw new Error(`no object found in the segments of ${repo}`);
+  return best;
+}
+
+/**
+ * A tar repository (folder `dir`/repo) holding tjener-2026-11-25T0200Z.tar.zst, the snapshot AT_V2 picks: the chosen
+ * paths, one teacher's file of `bytes` zeros (a hole in the source, so nothing is written here) and /etc/hosts. zstd
+ * records the stream's size in the frame, so the preflight size gate reads it without inflating the archive.
+ */
+export function makeZeroArchive(dir: string, bytes: number): string {
+  const src = path.join(dir, 'src');
+  const repo = path.join(dir, 'repo');
+  fs.mkdirSync(path.join(src, 'skole/tjener/home0/laerer01'), { recursive: true });
+  fs.mkdirSync(path.join(src, 'etc'));
+  fs.mkdirSync(repo, { recursive: true });
+  fs.writeFileSync(path.join(src, 'etc/hosts'), '127.0.0.1 localhost\n10.0.2.2 tjener.intern tjener\n');
+  fs.writeFileSync(path.join(src, 'skole/tjener/home0/laerer01/opptak.bin'), '');
+  fs.truncateSync(path.join(src, 'skole/tjener/home0/laerer01/opptak.bin'), bytes);
+  const tar = 'tar -c -f - -C "$1" skole etc';
+  const size = run('sh', ['-c', `${tar} | wc -c`, 'sh', src]).trim();
+  run('sh', ['-c', `${tar} | zstd -q -1 --stream-size=${size} -o "$2"`, 'sh', src, path.join(repo, 'tjener-2026-11-25T0200Z.tar.zst')]);
+  fs.rmSync(src, { recursive: true, force: true });
+  return repo;
+}

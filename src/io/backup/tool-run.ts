@@ -36,18 +36,43 @@ const GO_FRAME = /^\s+\S+\.(go|s):\d+(\s+\+0x[0-9a-f]+)?$/;
 /** The other lines of a Go panic's trace: the signal, and the header of each goroutine. */
 const GO_TRACE_LINE = /^(\[signal .*\]|goroutine \d+ \[.*\]:)$/;
 
-/** The last few meaningful lines of a tool's stderr, for an error message (Go stack traces left out: the error is above them). */
+/**
+ * The lines of the report borg prints about the machine after an error (`Platform: Linux …`, `Borg: 1.4.0  Python: …`,
+ * `PID: 14  CWD: /tmp`, `sys.argv: […]`, `SSH_ORIGINAL_COMMAND: None`): after a traceback they were the last six lines
+ * of stderr, and borg's own error (`Data integrity error: Segment entry checksum mismatch [segment 2, offset …]`)
+ * never reached the message.
+ */
+const BORG_SYSINFO = /^(Platform|Linux|Borg|PID|sys\.argv|SSH_ORIGINAL_COMMAND): /;
+
+/** Python's lines between exceptions of a chained traceback. */
+const PY_CHAIN = /^(During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)$/;
+
+/**
+ * The last few meaningful lines of a tool's stderr, for an error message: Go stack traces, Python tracebacks and
+ * borg's report about the machine left out (the error is printed above them). A stderr that holds nothing but a
+ * traceback keeps the traceback's last line, the exception.
+ */
 export function tail(stderr: string, lines = 6): string {
   const all = stderr.split('\n').map((l) => l.trimEnd());
   const frame = new Set<number>();
+  const exceptions: string[] = [];
+  let inTraceback = false;
   all.forEach((l, i) => {
-    if (GO_FRAME.test(l)) frame.add(i).add(i - 1);
-    else if (GO_TRACE_LINE.test(l)) frame.add(i);
+    if (inTraceback) {
+      frame.add(i);
+      // a traceback's frames are indented; its first line that is not ends it: the exception itself
+      if (l !== '' && !/^\s/.test(l)) {
+        inTraceback = false;
+        exceptions.push(l);
+      }
+    } else if (l === 'Traceback (most recent call last):') {
+      inTraceback = true;
+      frame.add(i);
+    } else if (PY_CHAIN.test(l) || BORG_SYSINFO.test(l) || GO_TRACE_LINE.test(l)) frame.add(i);
+    else if (GO_FRAME.test(l)) frame.add(i).add(i - 1);
   });
-  return all
-    .filter((l, i) => l.trim() !== '' && !frame.has(i))
-    .slice(-lines)
-    .join('\n');
+  const kept = all.filter((l, i) => l.trim() !== '' && !frame.has(i));
+  return (kept.length ? kept : exceptions).slice(-lines).join('\n');
 }
 
 /** Run the command; a non-zero exit becomes StepFailed naming tool, action and repository, with secrets removed. */
