@@ -172,6 +172,20 @@ describe('a drill with a checksum list, onto a local standby', () => {
     expect(d.r.exitCode).toBe(0);
   });
 
+  it('plain .tar named as the repository itself: the list is found beside it; an absolute list path is used as written', async () => {
+    const prepare = (repo: string) => run('sh', ['-c', 'cd "$1" && sha256sum *.tar > SHA256SUMS', 'sh', repo]);
+    const repo = copyTree(b.repos.tar!, path.join(work, 'tar-one', 'repo'));
+    prepare(repo);
+    for (const [name, checksums] of [['tar-one', 'SHA256SUMS'], ['tar-one-abs', path.join(repo, 'SHA256SUMS')]] as const) {
+      const file = writeSite(path.join(work, name), { tool: 'tar', repository: path.join(repo, ARCHIVE) });
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^( {2}dataBytes: .*)$/m, `$1\n  checksums: ${checksums}`));
+      const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(work, name, 'j') });
+      const verify = r.journal.phases.find((p) => p.name === 'verify')!;
+      expect(verify.status, verify.detail).toBe('passed');
+      expect(verify.checks?.find((c) => c.name.startsWith('backup checked against'))).toMatchObject({ name: `backup checked against its sha256 in ${path.join(repo, 'SHA256SUMS')}`, passed: true });
+    }
+  });
+
   it('plain .tar: bytes flipped inside a member pass without the list and fail with it, naming the archive', async () => {
     const damage = (repo: string) => {
       run('sh', ['-c', 'cd "$1" && sha256sum -b *.tar > SHA256SUMS', 'sh', repo]);
