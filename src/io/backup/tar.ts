@@ -5,6 +5,7 @@ import { shq, type Standby } from '../standby/types.ts';
 import { helperCommand, parseEntries, type HelperCall, requirePaths, runHelper, totalBytes } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
 import { checksumListPath, readChecksumList } from './checksum-list.ts';
+import { hashCommand, parseHashes } from '../restored-tree.ts';
 import type { BackupAdapter, BackupSource, FileEntry, RestoreReport, Snapshot } from './types.ts';
 
 interface Compression {
@@ -119,12 +120,6 @@ async function streamBytes(standby: Standby, archive: string): Promise<number | 
   return undefined;
 }
 
-/** sh: the sha256 of one file by python3's hashlib (OpenSSL, with the CPU's SHA extensions; coreutils' has none). */
-function sha256Command(file: string): string {
-  const py = 'import hashlib,sys\nh=hashlib.sha256()\nwith open(sys.argv[1],"rb") as f:\n  for b in iter(lambda: f.read(1<<20), b""): h.update(b)\nprint(h.hexdigest())';
-  return `python3 -c ${shq(py)} ${shq(file)}`;
-}
-
 /**
  * The archive against its line in the checksum list (`backup.checksums`, relative to the archives' folder): the
  * archive hashed once more, at the lowest priority, beside the restore that reads it (mostly from the page cache).
@@ -146,10 +141,12 @@ async function checkArchive(
   try {
     const [list, r] = await Promise.all([
       readChecksumList(standby, source, file, { ...o, background: true }),
-      runTool(standby, { tool: TOOL, action: 'hash', repository: archive, command: sha256Command(archive), background: true, ...o }),
+      runTool(standby, { tool: TOOL, action: 'hash', repository: archive, command: hashCommand(path.dirname(archive), { paths: [name], parallel: 1 }), background: true, ...o }),
     ]);
     const seconds = Math.round(performance.now() - t0) / 1000;
-    const found = r.stdout.trim();
+    // the helper's own hasher (python3's hashlib: OpenSSL, with the CPU's SHA extensions; coreutils' has none)
+    const found = parseHashes(r.stdout, './').get(name);
+    if (found === undefined) return { by, passed: false, seconds, detail: `${name}: the hasher gave no digest (${r.stdout.trim().slice(0, 80) || 'nothing printed'})` };
     const want = list.get(name) ?? list.get(archive) ?? list.get(path.relative(path.dirname(file), archive));
     if (want === undefined) return { by, passed: false, seconds, detail: `${name} is not in the checksum list ${file}` };
     if (want !== found)
