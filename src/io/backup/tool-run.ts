@@ -126,9 +126,16 @@ export async function runTool(standby: Standby, call: ToolCall): Promise<ExecRes
  * SSH command a session leader), so a nice-19 read beside a restore still competed with it as an equal. The shell
  * therefore also sets its session's autogroup to nice 19 (`/proc/$$/autogroup`; raising it needs no privilege). The
  * session holds only this command and what it starts. Without autogroups the file is missing and nothing changes.
+ *
+ * Without CAP_SYS_ADMIN (a root shell inside a container, or a non-root drill user) the kernel accepts one autogroup
+ * write per 100 ms on the whole machine and refuses the rest with EAGAIN: two commands started together left the
+ * second at nice 0. The write is therefore retried every 50 ms, for at most a second, before the command runs anyway.
  */
 export function lowPriority(command: string): string {
-  return `renice -n 19 -p $$ >/dev/null 2>&1; { echo 19 > /proc/$$/autogroup; } 2>/dev/null; ${command}`;
+  const autogroup =
+    'if [ -e /proc/$$/autogroup ]; then _n=0; ' +
+    'until { echo 19 > /proc/$$/autogroup; } 2>/dev/null || [ $_n -ge 20 ]; do _n=$((_n + 1)); sleep 0.05; done; fi';
+  return `renice -n 19 -p $$ >/dev/null 2>&1; ${autogroup}; ${command}`;
 }
 
 /** The first `x.y.z` in a tool's `--version` output. */
