@@ -5,7 +5,9 @@
 // the figures as JSON under bench/results/.
 //
 // Run: npx tsx bench/drill.ts [--size 1G] [--files 100000] [--tools tar,rsync,rdiff-backup,restic,borg] [--quick] [--pairs N]
-//                             [--cache DIR] [--seed N] [--warm] [--reuse-fs]
+//                             [--cache DIR] [--seed N] [--warm] [--reuse-fs] [--order alternate|bare-first]
+// With --pairs N the pairs alternate which side runs first (the bare restore in odd pairs, the drill in even ones),
+// unless --order bare-first.
 //
 // Overhead (what docs/drill-bench.md calls "drill overhead"), all from the drill's own journal:
 //   overhead = (RTO clock − verification − services) − bare restore
@@ -37,6 +39,7 @@ const { values: args } = parseArgs({
     prepare: { type: 'boolean', default: false },
     pairs: { type: 'string', default: '1' },
     'reuse-fs': { type: 'boolean', default: false },
+    order: { type: 'string', default: 'alternate' },
   },
 });
 /** bare restore + drill pairs per tool: one run of a long single-threaded restore can be 50 % off on this VM */
@@ -45,6 +48,7 @@ const bytesWanted = parseSize(args.size ?? (args.quick ? '100M' : '1G'));
 const filesWanted = Number(args.files ?? (args.quick ? 10_000 : 100_000));
 const seed = Number(args.seed);
 const tools = args.tools!.split(',').map((t) => t.trim()).filter(Boolean) as BenchTool[];
+if (args.order !== 'alternate' && args.order !== 'bare-first') fail(`--order: expected alternate or bare-first, got \`${args.order}\``);
 for (const t of tools) if (!(TOOLS as readonly string[]).includes(t)) fail(`--tools: expected some of ${TOOLS.join(', ')}, got \`${t}\``);
 if (!Number.isInteger(filesWanted) || filesWanted < 100) fail(`--files: expected a whole number ≥ 100, got \`${args.files}\``);
 const cache = path.resolve(args.cache ?? path.join('/var/tmp/continuity-bench', `drill-${bytesWanted}-${filesWanted}-seed${seed}`));
@@ -124,6 +128,8 @@ services:
 
 interface ToolResult {
   tool: BenchTool;
+  /** which side of the pair ran first */
+  first: 'bare' | 'drill';
   version: string;
   repoBytes: number;
   files: number;
@@ -152,9 +158,11 @@ interface ToolResult {
 
 /**
  * One bare/drill pair. `work` holds the site, SLA, password and journals; the bare restore lands on `scratch.bare`,
- * the drill's on `scratch.drill`, each made fresh (`renew`) before its restore unless --reuse-fs. The cold sha256sum
- * runs (only with `cold`: the last pair of a tool) come after the drill: a cold read of the restored tree through the
- * loop device made the next restore 1-2 s slower (docs/drill-bench.md, "Order of the measurements").
+ * the drill's on `scratch.drill`, each made fresh (`renew`) before its restore unless --reuse-fs. The warm sha256sum
+ * follows the bare restore; the side that runs first alternates from pair to pair (`drillFirst`; `--order
+ * bare-first` keeps the old order). The cold sha256sum runs (only with `cold`: the last pair of a tool) come last: a
+ * cold read of the restored tree through the loop device made the next restore 1-2 s slower (docs/drill-bench.md,
+ * "Order of the measurements").
  */
 async function benchTool(
   repo: Repo,
@@ -164,27 +172,16 @@ async function benchTool(
   passwordFile: string,
   canDrop: boolean,
   cold: boolean,
+  drillFirst: boolean,
 ): Promise<ToolResult> {
   const tool = repo.tool;
   const before = () => (canDrop ? dropCaches() : warm(repo.repository));
 
-  // (a) the bare tool's own restore into an empty folder
-  if (!args['reuse-fs']) scratch.bare.renew();
   const target = path.join(scratch.bare.dir, `bare-${tool}`);
-  fs.rmSync(target, { recursive: true, force: true });
-  fs.mkdirSync(target);
-  const { command, env } = bareRestoreCommand(repo, tree, target, cache);
-  await before();
-  say(`  ${tool}: bare restore …`);
-  const bare = await timedShell(command, { env });
-  if (bare.exitCode !== 0) throw new Error(`${tool}: the bare restore failed (exit ${bare.exitCode}): ${bare.stderr.trim().slice(-800)}`);
   const restored = bareRestoredRoot(repo, tree, target);
-  const files = Number(execFileSync('/bin/sh', ['-c', `find ${JSON.stringify(restored)} -type f | wc -l`], { encoding: 'utf8' }).trim());
-  const bytes = Number(execFileSync('/bin/sh', ['-c', `find ${JSON.stringify(restored)} -type f -printf '%s\\n' | awk '{s+=$1} END {print s+0}'`], { encoding: 'utf8' }).trim());
-
-  // (c) sha256sum over the same restored files: warm (just written, as verify finds the drill's restore); cold ones
-  // after the drill
-  say(`  ${tool}: sha256sum …`);
+  const journals = path.join(work, `journals-${tool}`);
+  // (c) sha256sum over the files the bare restore wrote: warm (just written, as verify finds the drill's restore)
+  // right after it; cold ones (the last pair only) at the end
   const hash = async (p: number, cold: boolean) => {
     if (cold) {
       if (!canDrop) return NaN;
@@ -194,23 +191,52 @@ async function benchTool(
     if (r.exitCode !== 0) throw new Error(`sha256sum failed: ${r.stderr}`);
     return r.seconds;
   };
-  const sha256sum = { p1Warm: await hash(1, false), p2Warm: await hash(2, false), p1Cold: NaN, p2Cold: NaN };
+
+  // (a) the bare tool's own restore into an empty folder, then (c) warm
+  const bareSide = async () => {
+    if (!args['reuse-fs']) scratch.bare.renew();
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.mkdirSync(target);
+    const { command, env } = bareRestoreCommand(repo, tree, target, cache);
+    await before();
+    say(`  ${tool}: bare restore …`);
+    const bare = await timedShell(command, { env });
+    if (bare.exitCode !== 0) throw new Error(`${tool}: the bare restore failed (exit ${bare.exitCode}): ${bare.stderr.trim().slice(-800)}`);
+    const files = Number(execFileSync('/bin/sh', ['-c', `find ${JSON.stringify(restored)} -type f | wc -l`], { encoding: 'utf8' }).trim());
+    const bytes = Number(execFileSync('/bin/sh', ['-c', `find ${JSON.stringify(restored)} -type f -printf '%s\\n' | awk '{s+=$1} END {print s+0}'`], { encoding: 'utf8' }).trim());
+    say(`  ${tool}: sha256sum …`);
+    const sha256sum = { p1Warm: await hash(1, false), p2Warm: await hash(2, false), p1Cold: NaN, p2Cold: NaN };
+    return { bare, files, bytes, sha256sum };
+  };
 
   // (b) the whole drill onto a local standby, as a user runs it
-  if (!args['reuse-fs']) scratch.drill.renew();
-  const standby = path.join(scratch.drill.dir, `standby-${tool}`);
-  const journals = path.join(work, `journals-${tool}`);
-  fs.rmSync(standby, { recursive: true, force: true });
-  fs.rmSync(journals, { recursive: true, force: true });
-  fs.mkdirSync(standby);
-  const site = writeSite(work, repo, standby, passwordFile);
-  await before();
-  say(`  ${tool}: drill …`);
-  const proc = await timed([process.execPath, path.join(ROOT, 'bin/continuity.mjs'), 'drill', 'run', '--site', site, '--journal-dir', journals, '--format', 'json'], {
-    cwd: work,
-    // `npx tsx` may hand `--import tsx` down in NODE_OPTIONS, which does not resolve from the scratch folder; bin/continuity.mjs registers tsx itself
-    env: { NODE_OPTIONS: '' },
-  });
+  const drillSide = async () => {
+    if (!args['reuse-fs']) scratch.drill.renew();
+    const standby = path.join(scratch.drill.dir, `standby-${tool}`);
+    fs.rmSync(standby, { recursive: true, force: true });
+    fs.rmSync(journals, { recursive: true, force: true });
+    fs.mkdirSync(standby);
+    const site = writeSite(work, repo, standby, passwordFile);
+    await before();
+    say(`  ${tool}: drill …`);
+    return timed([process.execPath, path.join(ROOT, 'bin/continuity.mjs'), 'drill', 'run', '--site', site, '--journal-dir', journals, '--format', 'json'], {
+      cwd: work,
+      // `npx tsx` may hand `--import tsx` down in NODE_OPTIONS, which does not resolve from the scratch folder; bin/continuity.mjs registers tsx itself
+      env: { NODE_OPTIONS: '' },
+    });
+  };
+
+  // every other pair runs the drill first (drillFirst): what a side follows (the other side's restore and read-back,
+  // the VM's drift within the minute) then falls on bare restores and drills alike
+  let sides: [Awaited<ReturnType<typeof bareSide>>, Awaited<ReturnType<typeof drillSide>>];
+  if (drillFirst) {
+    const p = await drillSide();
+    sides = [await bareSide(), p];
+  } else {
+    const b = await bareSide();
+    sides = [b, await drillSide()];
+  }
+  const [{ bare, files, bytes, sha256sum }, proc] = sides;
   if (cold) {
     say(`  ${tool}: sha256sum, page cache cold …`);
     sha256sum.p1Cold = await hash(1, true);
@@ -236,6 +262,7 @@ async function benchTool(
   const overheadSeconds = rtoSeconds - verifySeconds - (phases.services ?? 0) - bare.seconds;
   return {
     tool,
+    first: drillFirst ? 'drill' : 'bare',
     version: journal.backup.toolVersion ?? versionOf(tool),
     repoBytes: repo.repoBytes,
     files,
@@ -309,9 +336,9 @@ async function main(): Promise<void> {
       say(`${repo.tool}:`);
       for (let i = 1; i <= pairs; i++) {
         try {
-          const r = await benchTool(repo, tree.dir, work, scratch, passwordFile, canDrop, i === pairs);
+          const r = await benchTool(repo, tree.dir, work, scratch, passwordFile, canDrop, i === pairs, args.order === 'alternate' && i % 2 === 0);
           results.push(r);
-          say(`  ${r.tool}${pairs > 1 ? ` (pair ${i}/${pairs})` : ''}: bare ${f1(r.bare.seconds)} s, drill restore ${f1(r.drill.phases.restore)} s, overhead ${f1(r.overheadSeconds)} s (${r.overheadPercent.toFixed(0)} %), verify ${f1(r.drill.verifySeconds)} s${r.drill.toolVerify ? ` (${f1(r.drill.toolVerify)} s of it in the restore, by ${r.tool})` : ''} vs sha256sum ${f2(r.sha256sum.p1Warm)} s; drill ${r.drill.status}`);
+          say(`  ${r.tool}${pairs > 1 ? ` (pair ${i}/${pairs})` : ''}: bare ${f1(r.bare.seconds)} s, drill restore ${f1(r.drill.phases.restore)} s, overhead ${f1(r.overheadSeconds)} s (${r.overheadPercent.toFixed(0)} %), verify ${f1(r.drill.verifySeconds)} s${r.drill.toolVerify ? ` (${f1(r.drill.toolVerify)} s of it in the restore, by ${r.tool})` : ''} vs sha256sum ${f2(r.sha256sum.p1Warm)} s; drill ${r.drill.status}${r.first === 'drill' ? ' (the drill ran first)' : ''}`);
         } catch (err) {
           say(`  ${repo.tool} FAILED: ${(err as Error).message}`);
         }
@@ -355,6 +382,9 @@ async function main(): Promise<void> {
     for (const tool of new Set(results.map((r) => r.tool))) {
       const rs = results.filter((r) => r.tool === tool);
       say(`  ${tool.padEnd(12)} ${f1(median(rs.map((r) => r.bare.seconds)))}  ${f1(median(rs.map((r) => r.drill.phases.restore)))}  ${median(rs.map((r) => r.overheadPercent)).toFixed(0)} % (pairs: ${rs.map((r) => `${r.overheadPercent.toFixed(0)} %`).join(', ')})  ${f1(median(rs.map((r) => r.drill.verifySeconds)))}  ${f2(median(rs.map((r) => r.sha256sum.p1Warm)))}`);
+      const by = (first: 'bare' | 'drill') => rs.filter((r) => r.first === first).map((r) => r.overheadPercent);
+      if (by('drill').length && by('bare').length)
+        say(`  ${''.padEnd(12)} overhead by order: ${median(by('bare')).toFixed(0)} % with the bare restore first (${by('bare').length}), ${median(by('drill')).toFixed(0)} % with the drill first (${by('drill').length})`);
     }
   }
   say('');
