@@ -261,6 +261,11 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     }
     if (status === 'passed' && checks.some((c) => !c.passed)) status = 'failed';
     const seconds = (clock.monotonic() - p0) / 1000;
+    // a step given the phase's remaining time as its own limit (a probe, a restore) can end on that limit a moment
+    // before the phase's timer fires: the phase still ran out of time, and says so
+    const limitText = `timed out after ${formatSeconds(timeouts[name])}`;
+    if (status === 'failed' && interruptedIn !== name && seconds * 1000 >= limitMs - 100 && !detail?.startsWith(limitText))
+      detail = detail ? `${limitText}: ${detail}` : limitText;
     detail = detail === undefined ? undefined : scrub(detail, secrets);
     journal = endPhase(journal, name, { status, endedAt: clock.now().toISOString(), seconds, detail, ...(checks.length ? { checks } : {}) });
     await persist().catch(() => {});

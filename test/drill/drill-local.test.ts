@@ -372,6 +372,22 @@ describe('time limits', () => {
     expect(r.journal.phases.at(-1)).toMatchObject({ name: 'cleanup', status: 'passed' });
     expect(fs.readdirSync(path.join(dir, 'standby', 'srv'))).toEqual([]);
   });
+
+  it("a probe whose own limit ends a moment before the phase's still fails the phase as out of time, and names the probe", async () => {
+    // the race CI met: the probe's limit (the phase's remaining time) fired before the phase's timer
+    needTool('tar');
+    const { file, dir } = site('tar', 'timeout-race', {
+      services: `  - { name: hung service, run: 'sleep 120', timeout: PT1.95S }\n`,
+      extra: 'timeouts: { services: PT2S }\n',
+    });
+    const r = await runDrill({ siteFile: file, at: AT_V2, journalDir: path.join(dir, 'journals') });
+    const services = r.journal.phases.find((p) => p.name === 'services')!;
+    expect(services.status).toBe('failed');
+    expect(services.detail).toBe('timed out after 2.00 s: 0 of 1 probes answer');
+    expect(services.checks).toEqual([expect.objectContaining({ name: 'hung service', passed: false, detail: 'timed out after 1.95 s' })]);
+    expect(r.exitCode).toBe(1);
+    expect(r.journal.phases.at(-1)).toMatchObject({ name: 'cleanup', status: 'passed' });
+  });
 });
 
 describe('the projected full restore (backup.dataBytes at the measured speed)', () => {
