@@ -7,12 +7,11 @@
 // restic and borg repositories, a 2 MiB disk, the standby killed mid-restore, Ctrl-C during the restore, and two
 // drills on one standby; the backup repository is hashed before and after each.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CHOSEN, PASSWORD, hashRepository, makeBackups, run, treeOf, type Backups, type Tool } from '../support/backup-fixtures.ts';
-import { copyTree, flipBytes, killContainer, largestBorgObject, makeTarRepository, makeZeroArchive, readJournal, standbyState, waitForPhase, waitForProcess } from '../support/fault-helpers.ts';
+import { copyTree, drillInterruptedInRestore, drillKilledInRestore, flipBytes, largestBorgObject, makeTarRepository, makeZeroArchive, readJournal, standbyState, waitForPhase } from '../support/fault-helpers.ts';
 import { needImage, needTool } from '../support/tools.ts';
 import { startStandby, stopAll, type StartedStandby } from '../support/containers.ts';
 import { runDrill } from '../../src/app/run-drill.ts';
@@ -275,14 +274,7 @@ describe.skipIf(!ready)('a drill onto a Debian 13 (trixie) standby over SSH', ()
     });
     const before = hashRepository(repo);
     const journals = path.join(dir, 'journals');
-    const drill = runDrill({ siteFile: file, at: AT_V2, journalDir: journals });
-    await waitForPhase(journals, 'restore');
-    // the extraction itself runs on the standby (not only the archive's first look)
-    await waitForProcess(dying, '^tar -x');
-    const killedAt = performance.now();
-    killContainer(dying);
-    const r = await drill;
-    const afterKill = (performance.now() - killedAt) / 1000;
+    const { r, afterKill } = await drillKilledInRestore(dying, file, journals);
     console.log(`[figures] trixie standby killed mid-restore: drill ended ${afterKill.toFixed(1)} s after the kill, exit ${r.exitCode}, ${phasesLine(r.journal.phases)}`);
     expect(afterKill).toBeLessThan(30);
     const phase = (n: string) => r.journal.phases.find((p) => p.name === n)!;
@@ -316,34 +308,8 @@ describe.skipIf(!ready)('a drill onto a Debian 13 (trixie) standby over SSH', ()
     });
     const before = hashRepository(repo);
     const journals = path.join(dir, 'journals');
-    const child = spawn(process.execPath, [path.resolve('bin/continuity.mjs'), 'drill', 'run', '--site', file, '--at', AT_V2, '--journal-dir', journals, '--format', 'json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const inRestore = new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-        if (stderr.includes('restore: started')) resolve();
-      });
-      child.on('close', () => reject(new Error(`the drill ended before its restore: ${stderr}`)));
-    });
-    try {
-      await inRestore;
-      // the extraction really runs on the standby when the signal comes
-      await waitForProcess(sb, '^tar -x');
-      expect(readJournal(journals)?.currentPhase).toBe('restore');
-    } catch (err) {
-      child.kill('SIGKILL');
-      throw err;
-    }
-    const sentAt = performance.now();
-    child.kill('SIGINT');
-    const code = await closed;
-    const afterSignal = (performance.now() - sentAt) / 1000;
-    const journal = JSON.parse(stdout);
+    const { code, afterSignal, stderr, journal, journalInRestore } = await drillInterruptedInRestore(sb, file, journals);
+    expect(journalInRestore).toBe('restore');
     console.log(`[figures] Ctrl-C in restore on trixie: exit ${code} ${afterSignal.toFixed(1)} s after SIGINT, ${phasesLine(journal.phases)}`);
     expect(code, stderr).toBe(130);
     expect(afterSignal).toBeLessThan(20);

@@ -3,18 +3,15 @@
 // a 768 MiB archive (seconds of extraction even on an idle machine), so it is still running when the fault comes. No hang, an honest journal, and the
 // backup repository unchanged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runDrill } from '../../src/app/run-drill.ts';
 import { hashRepository } from '../support/backup-fixtures.ts';
 import { startStandby, stopAll } from '../support/containers.ts';
-import { killContainer, makeTarRepository, readJournal, standbyState, waitForPhase, waitForProcess } from '../support/fault-helpers.ts';
+import { drillInterruptedInRestore, drillKilledInRestore, makeTarRepository, standbyState } from '../support/fault-helpers.ts';
 import { needImage, needTool } from '../support/tools.ts';
-import { AT_V2, writeSite } from './site-fixture.ts';
+import { writeSite } from './site-fixture.ts';
 
-const bin = path.resolve('bin/continuity.mjs');
 let work: string;
 let repo: string;
 
@@ -43,14 +40,7 @@ describe('a drill interrupted during its restore', () => {
     const before = hashRepository(repo);
     const journals = path.join(dir, 'j');
     const t0 = performance.now();
-    const drill = runDrill({ siteFile: file, at: AT_V2, journalDir: journals });
-    await waitForPhase(journals, 'restore');
-    // the extraction itself is running on the standby (not only the archive's first look)
-    await waitForProcess(sb, '^tar -x');
-    const killedAt = performance.now();
-    killContainer(sb);
-    const r = await drill;
-    const afterKill = (performance.now() - killedAt) / 1000;
+    const { r, afterKill } = await drillKilledInRestore(sb, file, journals);
     console.log(
       `[figures] standby killed mid-restore: drill ended ${afterKill.toFixed(1)} s after the kill (${((performance.now() - t0) / 1000).toFixed(1)} s in all), exit ${r.exitCode}, ` +
         r.journal.phases.map((p) => `${p.name} ${p.status} ${p.seconds ?? 0}s: ${p.detail ?? ''}`).join(' | '),
@@ -83,29 +73,8 @@ describe('a drill interrupted during its restore', () => {
     });
     const before = hashRepository(repo);
     const journals = path.join(dir, 'j');
-    const child = spawn(process.execPath, [bin, 'drill', 'run', '--site', file, '--at', AT_V2, '--journal-dir', journals, '--format', 'json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    const inRestore = new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-        if (stderr.includes('restore: started')) resolve();
-      });
-      child.on('close', () => reject(new Error(`the drill ended before its restore: ${stderr}`)));
-    });
-    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await inRestore;
-    // the extraction is really running on the standby when the signal comes
-    await waitForProcess(sb, '^tar -x');
-    expect(readJournal(journals)?.currentPhase).toBe('restore');
-    const sentAt = performance.now();
-    child.kill('SIGINT');
-    const code = await closed;
-    const afterSignal = (performance.now() - sentAt) / 1000;
-    const journal = JSON.parse(stdout);
+    const { code, afterSignal, stderr, journal, journalInRestore } = await drillInterruptedInRestore(sb, file, journals);
+    expect(journalInRestore).toBe('restore');
     console.log(
       `[figures] Ctrl-C in restore: exit ${code} ${afterSignal.toFixed(1)} s after SIGINT, ` +
         journal.phases.map((p: { name: string; status: string; seconds?: number; detail?: string }) => `${p.name} ${p.status} ${p.seconds ?? 0}s: ${p.detail ?? ''}`).join(' | '),

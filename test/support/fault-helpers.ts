@@ -1,10 +1,12 @@
 // Tools for fault-injection tests: damage a backup on purpose, make backups big enough to interrupt,
 // watch a running drill's journal, and look at a standby container from the outside (docker exec).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileEntry } from '../../src/io/backup/types.ts';
+import { runDrill, type DrillResult } from '../../src/app/run-drill.ts';
+import { AT_V2 } from '../drill/site-fixture.ts';
 import type { StartedStandby } from './containers.ts';
 import { run } from './backup-fixtures.ts';
 
@@ -196,4 +198,59 @@ export function makeZeroArchive(dir: string, bytes: number): string {
   run('sh', ['-c', `${tar} | zstd -q -1 --stream-size=${size} -o "$2"`, 'sh', src, path.join(repo, 'tjener-2026-11-25T0200Z.tar.zst')]);
   fs.rmSync(src, { recursive: true, force: true });
   return repo;
+}
+
+/**
+ * A drill (`runDrill` in this process) whose standby container is killed while the restore's `tar -x` runs there.
+ * Returns the drill's result and how long after the kill it ended.
+ */
+export async function drillKilledInRestore(sb: StartedStandby, siteFile: string, journalDir: string): Promise<{ r: DrillResult; afterKill: number }> {
+  const drill = runDrill({ siteFile, at: AT_V2, journalDir });
+  await waitForPhase(journalDir, 'restore');
+  // the extraction itself runs on the standby (not only the archive's first look)
+  await waitForProcess(sb, '^tar -x');
+  const killedAt = performance.now();
+  killContainer(sb);
+  const r = await drill;
+  return { r, afterKill: (performance.now() - killedAt) / 1000 };
+}
+
+/**
+ * `continuity drill run --format json` as a child process, sent SIGINT once its restore has started and `tar -x`
+ * runs on the standby (the journal then says `restore`). Returns its exit code, output, parsed journal (stdout) and
+ * how long after the signal it ended. Should it never reach that point, the child is killed and the error thrown.
+ */
+export async function drillInterruptedInRestore(
+  sb: StartedStandby,
+  siteFile: string,
+  journalDir: string,
+): Promise<{ code: number | null; afterSignal: number; stdout: string; stderr: string; journal: Record<string, any>; journalInRestore: string | undefined }> {
+  const child = spawn(process.execPath, [path.resolve('bin/continuity.mjs'), 'drill', 'run', '--site', siteFile, '--at', AT_V2, '--journal-dir', journalDir, '--format', 'json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const inRestore = new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (stderr.includes('restore: started')) resolve();
+    });
+    child.on('close', () => reject(new Error(`the drill ended before its restore: ${stderr}`)));
+  });
+  let journalInRestore: string | undefined;
+  try {
+    await inRestore;
+    // the extraction really runs on the standby when the signal comes
+    await waitForProcess(sb, '^tar -x');
+    journalInRestore = readJournal(journalDir)?.currentPhase;
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const sentAt = performance.now();
+  child.kill('SIGINT');
+  const code = await closed;
+  return { code, afterSignal: (performance.now() - sentAt) / 1000, stdout, stderr, journal: JSON.parse(stdout), journalInRestore };
 }
