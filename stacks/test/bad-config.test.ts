@@ -1,13 +1,13 @@
 // A bad stack configuration fails with every problem named, before any resource is declared.
 import { describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { recordResources, useStackConfig } from './mock-run.ts';
+import { tempDir } from '../../test/support/temp-dir.ts';
 
 /** A copy of sites/nordby.yaml with `edit` applied, in a temp folder. */
 function siteWith(edit: (text: string) => string): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'continuity-stack-')), 'site.yaml');
+  const file = path.join(tempDir('continuity-stack-'), 'site.yaml');
   writeFileSync(file, edit(readFileSync('sites/nordby.yaml', 'utf8')));
   return file;
 }

@@ -1,16 +1,19 @@
 // Triggers: a changed script or setting re-runs exactly that step (and the readiness poll), nothing else.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, cpSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { recordResources, valueOf, type Registered } from './mock-run.ts';
 import { ReserveServer, type ReserveServerArgs } from '../reserve-server.ts';
+import { tempDir } from '../../test/support/temp-dir.ts';
 
 let resources: Registered[];
 
+// the copies are made in beforeAll; they live in one folder made now, removed after the file's tests
+const copies = tempDir('continuity-scripts-');
+
 /** A private copy of stacks/scripts, optionally with one script edited. */
 function scripts(edit?: { file: string; append: string }): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'continuity-scripts-'));
+  const dir = mkdtempSync(path.join(copies, 'scripts-'));
   cpSync('stacks/scripts', dir, { recursive: true });
   if (edit) appendFileSync(path.join(dir, edit.file), edit.append);
   return dir;

@@ -3,17 +3,17 @@
 // exact way (every event kept, sorted, then accounted), also when the logs hold lines out of
 // order, and a line older than the fold allows makes the report fall back to the exact way.
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildAvailabilityReport, type AvailabilityOptions } from '../../src/app/availability-report.ts';
 import { hostsOf, writeLogs } from '../support/nagios-log-gen.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const FROM = Date.UTC(2025, 2, 3) / 1000; // Monday 2025-03-03
 const DAYS = 40;
 
 async function scenario() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'continuity-fold-'));
+  const dir = tempDir('continuity-fold-');
   const hosts = hostsOf(6, 4);
   const logs = await writeLogs(
     {

@@ -1,12 +1,12 @@
 // A big SLA (thousands of services) is parsed in a worker thread (io/spec-file.ts): the data and
 // the problems reported must be exactly those of the in-process parse.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSla } from '../../src/io/load.ts';
 import { parseSpec, WORKER_PARSE_FROM } from '../../src/io/spec-file.ts';
 import { SpecError } from '../../src/core/errors.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 function bigSla(services: number, broken?: number): string {
   const lines = [
@@ -23,7 +23,7 @@ function bigSla(services: number, broken?: number): string {
 }
 
 function file(text: string): string {
-  const f = path.join(mkdtempSync(path.join(os.tmpdir(), 'continuity-bigsla-')), 'sla.yaml');
+  const f = path.join(tempDir('continuity-bigsla-'), 'sla.yaml');
   writeFileSync(f, text);
   return f;
 }

@@ -1,16 +1,16 @@
 // Validation of SLA and site files: every problem at once, with file:line:col, exit code 2.
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSla } from '../../src/io/load.ts';
 import { SpecError } from '../../src/core/errors.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const bin = path.resolve('bin/continuity.mjs');
 
 function tmp(name: string, text: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'continuity-spec-'));
+  const dir = tempDir('continuity-spec-');
   const file = path.join(dir, name);
   writeFileSync(file, text);
   return file;
@@ -84,7 +84,7 @@ describe('SLA validation', () => {
 
 describe('site validation', () => {
   it('checks the files a site names (SLA, keys, password) unless --no-files', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'continuity-site-'));
+    const dir = tempDir('continuity-site-');
     writeFileSync(path.join(dir, 'known_hosts'), '');
     const site = path.join(dir, 'site.yaml');
     writeFileSync(

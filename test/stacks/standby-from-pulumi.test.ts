@@ -1,10 +1,10 @@
 // `continuity standby from-pulumi`: stack outputs -> the site file's standby section, as a user runs it.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadSite } from '../../src/io/load.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const bin = path.resolve('bin/continuity.mjs');
 
@@ -22,7 +22,7 @@ const outputs = {
 
 /** A copy of sites/nordby.yaml (and the SLA it names) in a temp folder. */
 function siteCopy(): { dir: string; site: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'continuity-from-pulumi-'));
+  const dir = tempDir('continuity-from-pulumi-');
   cpSync('sites', path.join(dir, 'sites'), { recursive: true });
   cpSync('fixtures', path.join(dir, 'fixtures'), { recursive: true });
   return { dir, site: path.join(dir, 'sites/nordby.yaml') };

@@ -1,18 +1,18 @@
 // Small helpers for availability tests: local times in a zone, and an SLA + log written to a
 // temporary directory the way a user would have them.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
+import { tempDir as sharedTempDir } from '../../support/temp-dir.ts';
 
 /** Epoch seconds of a local ISO time in a zone (default Europe/Oslo). */
 export function at(local: string, zone = 'Europe/Oslo'): number {
   return Math.round(DateTime.fromISO(local, { zone }).toSeconds());
 }
 
-/** A fresh temporary directory. */
+/** A fresh temporary directory, removed after the test (or, made at collection time, after the file's tests). */
 export function tempDir(prefix = 'continuity-avail-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return sharedTempDir(prefix);
 }
 
 /** Log lines `[epoch] text` from [local time, text] pairs. */
