@@ -14,7 +14,6 @@ import type { BackupAdapter, ManifestOptions } from '../../src/io/backup/types.t
 import { lowPriority } from '../../src/io/backup/tool-run.ts';
 import { execLocal } from '../../src/io/standby/local.ts';
 import { AT_V2, writeSite } from './site-fixture.ts';
-import { shq } from '../../src/io/standby/types.ts';
 
 let b: Backups;
 let work: string;
@@ -122,17 +121,6 @@ describe('lowPriority', () => {
     const r = await execLocal(lowPriority(`nice; sh -c nice | cat; echo "$(nice)"`));
     expect(r.exitCode).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['19', '19', '19']);
-  });
-
-  it('runs the command and everything it starts under SCHED_IDLE (a CPU running only it counts as idle to the restore)', async () => {
-    // field 41 of /proc/PID/stat is the scheduling policy (5 SCHED_IDLE, 0 SCHED_OTHER): awk's own, a process the
-    // command starts, and one that process starts in turn
-    const policy = `awk '{ sub(/^.*\\) /, ""); print $39 }' /proc/self/stat`;
-    const r = await execLocal(lowPriority(`${policy}; sh -c ${shq(policy)}`));
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout.trim().split('\n')).toEqual(['5', '5']);
-    // and a command started without it runs at the normal policy
-    expect((await execLocal(policy)).stdout.trim()).toBe('0');
   });
 
   it("puts the command's own session, and nothing else, at autogroup nice 19 where the kernel has autogroups", async () => {

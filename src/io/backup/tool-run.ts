@@ -130,20 +130,12 @@ export async function runTool(standby: Standby, call: ToolCall): Promise<ExecRes
  * Without CAP_SYS_ADMIN (a root shell inside a container, or a non-root drill user) the kernel accepts one autogroup
  * write per 100 ms on the whole machine and refuses the rest with EAGAIN: two commands started together left the
  * second at nice 0. The write is therefore retried every 50 ms, for at most a second, before the command runs anyway.
- *
- * The shell also takes the SCHED_IDLE policy (`chrt -i -p 0 $$`; any process may lower itself to it), inherited like
- * nice: the kernel counts a CPU that runs only such work as idle, so a thread of the restore that wakes goes there
- * and takes it at once, where a nice-19 read still held the CPU until the scheduler's next turn. By hand, restic's
- * 1 GB restore with the drill's walk beside it took a median 0.3 s less with the policy than without (9 rounds; with
- * `ionice -c 3` as well, 0.2 s over 17), against a spread of a second from round to round: a small gain, within the
- * noise of any one round (docs/drill-bench.md, "Thirteenth round"). Where `chrt` is missing or refused, nice and the
- * autogroup still apply.
  */
 export function lowPriority(command: string): string {
   const autogroup =
     'if [ -e /proc/$$/autogroup ]; then _n=0; ' +
     'until { echo 19 > /proc/$$/autogroup; } 2>/dev/null || [ $_n -ge 20 ]; do _n=$((_n + 1)); sleep 0.05; done; fi';
-  return `renice -n 19 -p $$ >/dev/null 2>&1; chrt -i -p 0 $$ >/dev/null 2>&1; ${autogroup}; ${command}`;
+  return `renice -n 19 -p $$ >/dev/null 2>&1; ${autogroup}; ${command}`;
 }
 
 /** The first `x.y.z` in a tool's `--version` output. */
