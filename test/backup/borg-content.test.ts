@@ -13,7 +13,7 @@ import { runDrill } from '../../src/app/run-drill.ts';
 import { borgAdapter } from '../../src/io/backup/borg.ts';
 import type { BackupSource, FileEntry, Snapshot } from '../../src/io/backup/types.ts';
 import { LocalStandby } from '../../src/io/standby/local.ts';
-import type { Standby } from '../../src/io/standby/types.ts';
+import { shq, type Standby } from '../../src/io/standby/types.ts';
 import { CHOSEN, hashRepository, makeTreeV1, PASSWORD, run } from '../support/backup-fixtures.ts';
 import { needTool } from '../support/tools.ts';
 import { Recording } from '../support/recording-standby.ts';
@@ -192,11 +192,18 @@ describe.skipIf(!has)('borg: content checked by the chunk ids', () => {
     stop.abort(new Error('not needed'));
     for (let i = 0; i < 100 && waiting(); i++) await new Promise((r) => setTimeout(r, 50));
     expect(waiting()).toBe('');
+    // the folder its answer would have gone into is gone too (the process was killed: it could not remove it)
+    const folder = /^CONTINUITY-ITEMS-END (\/.+)$/m.exec(standby.output)![1];
+    expect(folder).toMatch(/\/continuity-borg-check\.[^/]+$/);
+    for (let i = 0; i < 100 && fs.existsSync(folder); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(fs.existsSync(folder)).toBe(false);
     const root = await restore('a1', 'held-stopped');
     const c = await borgAdapter.checkContent!(standby, source(), snap('a1'), root, {});
     expect(c.differs).toEqual([]);
-    expect(standby.commands).toHaveLength(2);
-    expect(standby.commands[1]).toContain("'check'");
+    // the commands: the held read, the removal of its folder, the check's own
+    expect(standby.commands).toHaveLength(3);
+    expect(standby.commands[1]).toBe(`rm -rf -- ${shq(folder)}`);
+    expect(standby.commands.at(-1)).toContain("'check'");
   });
 
   it('names a file with a byte flipped in a later chunk of a large file, a shortened one, a changed hard link', async () => {

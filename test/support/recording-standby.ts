@@ -8,6 +8,8 @@ export class Recording implements Standby {
   readonly host = os.hostname();
   readonly description: string;
   readonly commands: string[] = [];
+  /** everything the commands wrote to stdout so far, as it came (also of commands still running) */
+  output = '';
   private readonly local: LocalStandby;
   constructor(
     dir: string,
@@ -19,7 +21,11 @@ export class Recording implements Standby {
   }
   exec(command: string, options?: ExecOptions): Promise<ExecResult> {
     this.commands.push(command);
-    return this.local.exec(this.bin ? `PATH=${this.bin}:$PATH; export PATH; ${command}` : command, options);
+    const onStdout = (chunk: string) => {
+      this.output += chunk;
+      options?.onStdout?.(chunk);
+    };
+    return this.local.exec(this.bin ? `PATH=${this.bin}:$PATH; export PATH; ${command}` : command, { ...options, onStdout });
   }
   async close(): Promise<void> {}
 }

@@ -288,7 +288,13 @@ async function heldItems(standby: Standby, source: BackupSource, snapshot: Snaps
   const forget = () => {
     if (byStandby!.get(key) === held) byStandby!.delete(key);
   };
-  done.then(forget, forget);
+  done.then(forget, () => {
+    forget();
+    // killed while it waited (the drill was stopped or its restore failed: the whole process group gets SIGKILL), it
+    // could not remove its answer folder: removed from here, on the standby (best effort; the drill goes on). Only a
+    // name the script makes (tempfile.mkdtemp's).
+    if (/^\/[^'\n]*\/continuity-borg-check\.[A-Za-z0-9_]+$/.test(got.folder)) standby.exec(`rm -rf -- ${shq(got.folder)}`, { timeoutMs: 30_000 }).catch(() => {});
+  });
   return got.text;
 }
 
