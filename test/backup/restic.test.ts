@@ -8,6 +8,7 @@ import { resticAdapter } from '../../src/io/backup/restic.ts';
 import { LocalStandby } from '../../src/io/standby/local.ts';
 import { CHOSEN, makeBackups, PASSWORD, run, type Backups } from '../support/backup-fixtures.ts';
 import { adapterContract } from './adapter-contract.ts';
+import { Recording } from '../support/recording-standby.ts';
 import { localStandby } from './local-standby.ts';
 
 let b: Backups | undefined;
@@ -113,6 +114,38 @@ describe('restic adapter: snapshots made with relative paths', () => {
       const listed: string[] = [];
       for await (const e of resticAdapter.manifest(standby, source, snapshot)) listed.push(`${e.type} ${e.path}`);
       expect(listed.sort()).toEqual(['dir etc', 'dir tjener/home0', 'dir tjener/home0/elev1', 'file etc/hosts', 'file tjener/home0/elev1/stil.txt']);
+    }
+  }, 120_000);
+
+  it("restores with only the snapshot list known (a drill's walk still running): one restic call where the folder is at its path, the tree's top read only where it is not", async () => {
+    const standby = new Recording(dir); // a standby of its own: nothing of the test above is remembered
+    const source = { tool: 'restic' as const, repository: repo, paths: ['tjener/home0', 'etc'], password: PASSWORD };
+    const snapshots = await resticAdapter.listSnapshots(standby, source);
+    const kinds: string[][] = [];
+    for (const [i, snapshot] of snapshots.entries()) {
+      const from = standby.commands.length;
+      const target = path.join(dir, `first-${i}`);
+      await resticAdapter.restore(standby, source, snapshot, target, {});
+      expect(fs.readFileSync(path.join(target, 'tjener/home0/elev1/stil.txt'), 'utf8')).toBe('min stil\n');
+      expect(fs.statSync(path.join(target, 'tjener/home0/elev1')).mode & 0o777).toBe(0o700);
+      // nothing else: not the staging folder of a restore that found nothing at the claimed path
+      expect(fs.readdirSync(target).sort()).toEqual(['etc', 'tjener']);
+      kinds.push(standby.commands.slice(from).map((c) => (/ restore [0-9a-f]{64} /.test(c) ? 'restore' : / ls --json [0-9a-f]{64} \/$/.test(c) ? 'ls /' : c.slice(0, 60))));
+    }
+    // oldest first: `backup skole`, `backup .`, `backup ../srv/skole` keep the folder elsewhere; the absolute one at its path
+    expect(kinds).toEqual([['restore', 'ls /', 'restore'], ['restore', 'ls /', 'restore'], ['restore', 'ls /', 'restore'], ['restore']]);
+  }, 120_000);
+
+  it('names a chosen path that is in no snapshot, wherever the folder is, and leaves the target empty', async () => {
+    const standby = new Recording(dir);
+    const source = { tool: 'restic' as const, repository: repo, paths: ['tjener/home0', 'tjener/home9'], password: PASSWORD };
+    for (const snapshot of await resticAdapter.listSnapshots(standby, source)) {
+      const target = path.join(dir, `none-${snapshot.id.slice(0, 8)}`);
+      const err = await resticAdapter.restore(standby, source, snapshot, target, {}).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(StepFailed);
+      expect((err as Error).message).toBe(`restic: tjener/home9: not in snapshot ${snapshot.id.slice(0, 8)} of ${repo}`);
+      // nothing moved into place, no staging folder left
+      expect(fs.readdirSync(target)).toEqual([]);
     }
   }, 120_000);
 });

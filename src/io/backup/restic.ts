@@ -486,6 +486,91 @@ export function goDuration(text: string): number | undefined {
   return total;
 }
 
+/** restic's restore command's exit when it restored nothing at a chosen path (with MISSING_MARK on its stdout). */
+const MISSING_EXIT = 65;
+const MISSING_MARK = 'CONTINUITY-NOT-IN-SNAPSHOT';
+
+/**
+ * One restore of the chosen paths of `snapshot`, its folder taken to be at `root` in the tree: into a staging folder
+ * inside the target, then, when every chosen path came back, renamed into place (same file system, so no copy).
+ * When one did not, nothing is moved, the staging folder goes, and `missing` names them (the caller may try another
+ * root). Otherwise restic's `--verify` answer.
+ */
+async function restoreFrom(
+  standby: Standby,
+  source: BackupSource,
+  snapshot: Snapshot,
+  target: string,
+  root: string,
+  options: Parameters<BackupAdapter['restore']>[4],
+): Promise<{ missing: string[]; contentVerified?: undefined } | { missing?: undefined; contentVerified: ReturnType<typeof parseVerified> }> {
+  const paths = cleanPaths(source.paths);
+  const t = target.replace(/\/+$/, '');
+  const includes = paths.flatMap((p) => ['--include', under(root, p)]);
+  // restic restores full paths (target/srv/backup/skole/...)
+  const staged = (p: string) => `"$s"${shq(under(root, p))}`;
+  const folder = `"$s"${shq(root === '/' ? '' : root)}`;
+  // which chosen paths came back (by index: a path's own text is never echoed through the shell)
+  const present = paths.length ? paths.map((p, i) => `[ -e ${staged(p)} ] || [ -L ${staged(p)} ] || m="$m ${i}"`).join('; ') : `[ -d ${folder} ] || m=" all"`;
+  const moves = paths.length
+    ? paths.map((p) => `mkdir -p "$(dirname ${shq(`${t}/${p}`)})" && mv ${staged(p)} ${shq(`${t}/${p}`)}`)
+    : [`for f in ${folder}/* ${folder}/.[!.]*; do [ -e "$f" ] && mv "$f" ${shq(t)}/; done; true`];
+  // --verify: restic reads every restored file back and checks each chunk against the snapshot's blob ids. Then a
+  // marker's ctime (the kernel's clock for inode changes) records when that check ended, and one clock tick
+  // passes: any file written to afterwards has a later ctime, which verification reports.
+  const restoreCmd = [...base(source), 'restore', snapshot.id, '--target', '@S@', '--verify', ...includes]
+    .filter((w) => w !== '-q')
+    .map(shq)
+    .join(' ')
+    .replace('@S@', '"$s"');
+  // restic runs in the background (its stdin, with the password, handed over on fd 3: sh gives a background job
+  // /dev/null), so that a space guard can watch it while the drill still counts the snapshot's size (see
+  // space-guard.ts); without a guard the shell only waits
+  const guard = options.spaceGuard ? `\n${guardScript(options.spaceGuard, 'rp', 's')}\n` : ' ';
+  const cmd =
+    `mkdir -p ${shq(t)} && s=$(mktemp -d ${shq(t)}/.continuity-restic.XXXXXX) || exit 3; ` +
+    `exec 3<&0; ${restoreCmd} <&3 3<&- & rp=$!; exec 3<&-;${guard}wait "$rp"; rc=$?; ` +
+    `if [ $rc -eq 0 ]; then m=; ${present}; ` +
+    `if [ -n "$m" ]; then echo "${MISSING_MARK}$m"; rc=${MISSING_EXIT}; ` +
+    `else ${moves.join(' && ')} && touch "$s/.verified" && printf 'CONTINUITY-VERIFIED %s\\n' "$(find "$s/.verified" -printf %C@)" && sleep 0.05; rc=$?; fi; fi; ` +
+    `rm -rf "$s"; exit $rc`;
+  options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)}` });
+  let seen = '';
+  const r = await runTool(standby, {
+    tool: TOOL,
+    action: 'restore from',
+    repository: source.repository,
+    command: cmd,
+    secret: needPassword(source),
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    okExitCodes: [MISSING_EXIT],
+    ...(options.spaceGuard
+      ? {
+          onStdout: (chunk: string) => {
+            const before = guardEvents(seen);
+            seen += chunk;
+            const now = guardEvents(seen);
+            if (now.heldAtFree !== undefined && before.heldAtFree === undefined)
+              options.onProgress?.({ message: `held with ${formatBytes(now.heldAtFree)} free until the snapshot's size is counted` });
+            if (now.resumed && !before.resumed) options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)} (resumed: it fits)` });
+          },
+        }
+      : {}),
+  }).catch((err: unknown) => {
+    if (err instanceof StepFailed && guardEvents(seen).stopped)
+      throw new StepFailed(`restic: the restore from ${source.repository} was stopped: the snapshot does not fit on the standby`);
+    throw err;
+  });
+  if (r.exitCode === MISSING_EXIT) {
+    const m = new RegExp(`^${MISSING_MARK}((?: (?:\\d+|all))+)$`, 'm').exec(r.stdout);
+    if (!m) throw new StepFailed(`restic: could not restore from ${source.repository} (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' ') || 'no message'}`);
+    const idx = m[1].trim().split(' ');
+    return { missing: idx[0] === 'all' ? [root] : idx.map((i) => paths[Number(i)]) };
+  }
+  return { contentVerified: parseVerified(r.stdout) };
+}
+
 /** The restic adapter: snapshots --json, restore into a staging folder then renamed into place, dump for manifests. */
 export const resticAdapter: BackupAdapter = {
   tool: TOOL,
@@ -526,61 +611,23 @@ export const resticAdapter: BackupAdapter = {
     restoring.set(key, settled);
     let succeeded = false;
     try {
-      const root = await rootOf(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal });
-      const paths = cleanPaths(source.paths);
-      const t = target.replace(/\/+$/, '');
-      const includes = paths.flatMap((p) => ['--include', under(root, p)]);
-      // restic restores full paths (target/srv/backup/skole/...): restore into a staging folder inside the target,
-      // then rename the chosen paths into place (same file system, so no copy)
-      const staged = (p: string) => `"$s"${shq(under(root, p))}`;
-      const moves = paths.length
-        ? paths.map((p) => `{ [ -e ${staged(p)} ] || { echo ${shq(`${p}: not in this snapshot`)} >&2; exit 1; }; } && mkdir -p "$(dirname ${shq(`${t}/${p}`)})" && mv ${staged(p)} ${shq(`${t}/${p}`)}`)
-        : [`for f in "$s"${shq(root === '/' ? '' : root)}/* "$s"${shq(root === '/' ? '' : root)}/.[!.]*; do [ -e "$f" ] && mv "$f" ${shq(t)}/; done; true`];
-      // --verify: restic reads every restored file back and checks each chunk against the snapshot's blob ids. Then a
-      // marker's ctime (the kernel's clock for inode changes) records when that check ended, and one clock tick
-      // passes: any file written to afterwards has a later ctime, which verification reports.
-      const restoreCmd = [...base(source), 'restore', snapshot.id, '--target', '@S@', '--verify', ...includes]
-        .filter((w) => w !== '-q')
-        .map(shq)
-        .join(' ')
-        .replace('@S@', '"$s"');
-      // restic runs in the background (its stdin, with the password, handed over on fd 3: sh gives a background job
-      // /dev/null), so that a space guard can watch it while the drill still counts the snapshot's size (see
-      // space-guard.ts); without a guard the shell only waits
-      const guard = options.spaceGuard ? `\n${guardScript(options.spaceGuard, 'rp', 's')}\n` : ' ';
-      const cmd =
-        `mkdir -p ${shq(t)} && s=$(mktemp -d ${shq(t)}/.continuity-restic.XXXXXX) || exit 3; ` +
-        `exec 3<&0; ${restoreCmd} <&3 3<&- & rp=$!; exec 3<&-;${guard}wait "$rp"; rc=$?; ` +
-        `if [ $rc -eq 0 ]; then ${moves.join(' && ')} && touch "$s/.verified" && printf 'CONTINUITY-VERIFIED %s\\n' "$(find "$s/.verified" -printf %C@)" && sleep 0.05; rc=$?; fi; ` +
-        `rm -rf "$s"; exit $rc`;
-      options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)}` });
-      let seen = '';
-      const r = await runTool(standby, {
-        tool: TOOL,
-        action: 'restore from',
-        repository: source.repository,
-        command: cmd,
-        secret: needPassword(source),
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-        ...(options.spaceGuard
-          ? {
-              onStdout: (chunk: string) => {
-                const before = guardEvents(seen);
-                seen += chunk;
-                const now = guardEvents(seen);
-                if (now.heldAtFree !== undefined && before.heldAtFree === undefined)
-                  options.onProgress?.({ message: `held with ${formatBytes(now.heldAtFree)} free until the snapshot's size is counted` });
-                if (now.resumed && !before.resumed) options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)} (resumed: it fits)` });
-              },
-            }
-          : {}),
-      }).catch((err: unknown) => {
-        if (err instanceof StepFailed && guardEvents(seen).stopped)
-          throw new StepFailed(`restic: the restore from ${source.repository} was stopped: the snapshot does not fit on the standby`);
-        throw err;
-      });
-      const contentVerified = parseVerified(r.stdout);
+      // the snapshot's folder where its `paths` say (the snapshot list preflight read says so: no restic call), or
+      // where the walk found it; only when the chosen paths are not there is the tree's top read (see rootOf), and
+      // the restore made again from there. Asking first cost every drill 0.6-0.8 s on the RTO clock: restic's key
+      // derivation and index for `ls /`, while the walk that would have told was still running.
+      const known = treeRoots.get(key);
+      let root = known ?? (await claimedRoot(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal }));
+      let r = await restoreFrom(standby, source, snapshot, target, root, options);
+      if (r.missing && known === undefined) {
+        const found = await rootOf(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal });
+        if (found !== root) {
+          options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)} (its folder is at ${found} in the tree)` });
+          r = await restoreFrom(standby, source, snapshot, target, (root = found), options);
+        }
+      }
+      if (r.missing)
+        throw new StepFailed(`restic: ${r.missing.join(', ')}: not in snapshot ${snapshot.id.slice(0, 8)} of ${source.repository}`);
+      const contentVerified = r.contentVerified;
       // never a silent downgrade to "restored, content unchecked"
       if (!contentVerified) throw new StepFailed(`restic: the restore from ${source.repository} did not report restic's verification of the restored files`);
       succeeded = true;
