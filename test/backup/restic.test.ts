@@ -136,6 +136,37 @@ describe('restic adapter: snapshots made with relative paths', () => {
     expect(kinds).toEqual([['restore', 'ls /', 'restore'], ['restore', 'ls /', 'restore'], ['restore', 'ls /', 'restore'], ['restore']]);
   }, 120_000);
 
+  it('restores the whole snapshot (no paths chosen) the same way, a wrong first guess restoring nothing', async () => {
+    const standby = new Recording(dir);
+    const source = { tool: 'restic' as const, repository: repo, paths: [], password: PASSWORD };
+    const kinds: string[][] = [];
+    for (const [i, snapshot] of (await resticAdapter.listSnapshots(standby, source)).entries()) {
+      const from = standby.commands.length;
+      const target = path.join(dir, `whole-${i}`);
+      await resticAdapter.restore(standby, source, snapshot, target, {});
+      expect(fs.readdirSync(target).sort()).toEqual(['etc', 'tjener']);
+      expect(fs.readFileSync(path.join(target, 'etc/hosts'), 'utf8')).toBe('127.0.0.1 localhost\n');
+      const cmds = standby.commands.slice(from);
+      // the first try names the folder's supposed place: at the wrong one it restores nothing
+      expect(cmds[0]).toContain(`--include ${src}`);
+      kinds.push(cmds.map((c) => (/ restore [0-9a-f]{64} /.test(c) ? 'restore' : / ls --json [0-9a-f]{64} \/$/.test(c) ? 'ls /' : c.slice(0, 60))));
+    }
+    expect(kinds).toEqual([['restore', 'ls /', 'restore'], ['restore', 'ls /', 'restore'], ['restore', 'ls /', 'restore'], ['restore']]);
+  }, 120_000);
+
+  it("reads a relative snapshot's tree top once when the walk and the restore both need it, and lists what was restored", async () => {
+    const standby = new Recording(dir);
+    const source = { tool: 'restic' as const, repository: repo, paths: ['tjener/home0', 'etc'], password: PASSWORD };
+    const [oldest] = await resticAdapter.listSnapshots(standby, source); // `backup skole`: the tree keeps /skole
+    const target = path.join(dir, 'both');
+    const [bytes] = await Promise.all([resticAdapter.snapshotBytes(standby, source, oldest), resticAdapter.restore(standby, source, oldest, target, {})]);
+    expect(bytes).toBe('min stil\n'.length + '127.0.0.1 localhost\n'.length);
+    expect(standby.commands.filter((c) => / ls --json [0-9a-f]{64} \/$/.test(c))).toHaveLength(1);
+    const listed: string[] = [];
+    for await (const e of resticAdapter.manifest(standby, source, oldest)) listed.push(`${e.type} ${e.path}`);
+    expect(listed.sort()).toEqual(['dir etc', 'dir tjener/home0', 'dir tjener/home0/elev1', 'file etc/hosts', 'file tjener/home0/elev1/stil.txt']);
+  }, 120_000);
+
   it('names a chosen path that is in no snapshot, wherever the folder is, and leaves the target empty', async () => {
     const standby = new Recording(dir);
     const source = { tool: 'restic' as const, repository: repo, paths: ['tjener/home0', 'tjener/home9'], password: PASSWORD };

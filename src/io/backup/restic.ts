@@ -109,9 +109,26 @@ async function rootOf(standby: Standby, source: BackupSource, snapshot: Snapshot
   const key = rootKey(standby, source, snapshot.id);
   const known = treeRoots.get(key);
   if (known !== undefined) return known;
-  const root = await findTreeRoot(standby, source, snapshot, await claimedRoot(standby, source, snapshot, o), o);
-  treeRoots.set(key, root);
-  return root;
+  const root = await lookUpTreeRoot(standby, source, snapshot, await claimedRoot(standby, source, snapshot, o), o);
+  if (!treeRoots.has(key)) treeRoots.set(key, root);
+  return treeRoots.get(key)!;
+}
+
+/** Reads of a tree's top under way, by rootKey: the restore and the walk may both ask at once (one `restic ls`). */
+const lookups = new Map<string, Promise<string>>();
+
+function lookUpTreeRoot(standby: Standby, source: BackupSource, snapshot: Snapshot, claimed: string, o: ReadOptions = {}): Promise<string> {
+  const key = rootKey(standby, source, snapshot.id);
+  let p = lookups.get(key);
+  if (!p) {
+    p = findTreeRoot(standby, source, snapshot, claimed, o);
+    lookups.set(key, p);
+    const forget = () => {
+      if (lookups.get(key) === p) lookups.delete(key);
+    };
+    p.then(forget, forget);
+  }
+  return p;
 }
 
 async function findTreeRoot(standby: Standby, source: BackupSource, snapshot: Snapshot, claimed: string, o: ReadOptions = {}): Promise<string> {
@@ -201,15 +218,14 @@ function chosen(standby: Standby, source: BackupSource, snapshot: Snapshot, o: R
       const claimed = await claimedRoot(standby, source, snapshot, o);
       let root = treeRoots.get(at) ?? claimed;
       let read = await walk(standby, source, snapshot, dirsUnder(source, root), o, keep);
-      if (!read.nodes && !treeRoots.has(at)) {
-        // nothing at the claimed path: a relative backup keeps its folder elsewhere in the tree (see rootOf)
-        const found = await findTreeRoot(standby, source, snapshot, claimed, o);
-        if (found !== root) {
-          release(standby, read.held);
-          read = await walk(standby, source, snapshot, dirsUnder(source, (root = found)), o, keep);
-        }
+      // where the folder is, should the restore have found out meanwhile (see rootOf); else, with nothing at the
+      // claimed path, a relative backup keeps its folder elsewhere in the tree: its top is read (once, see lookups)
+      const found = treeRoots.get(at) ?? (read.nodes ? root : await lookUpTreeRoot(standby, source, snapshot, claimed, o));
+      if (found !== root) {
+        release(standby, read.held);
+        read = await walk(standby, source, snapshot, dirsUnder(source, (root = found)), o, keep);
       }
-      treeRoots.set(at, root);
+      if (!treeRoots.has(at)) treeRoots.set(at, root);
       const dirs = dirsUnder(source, root);
       let parsed: Promise<FileEntry[]> | undefined;
       const entries = (asked: ReadOptions = {}) => {
@@ -506,15 +522,22 @@ async function restoreFrom(
 ): Promise<{ missing: string[]; contentVerified?: undefined } | { missing?: undefined; contentVerified: ReturnType<typeof parseVerified> }> {
   const paths = cleanPaths(source.paths);
   const t = target.replace(/\/+$/, '');
-  const includes = paths.flatMap((p) => ['--include', under(root, p)]);
+  // the whole snapshot: still only what is under the folder's supposed place, so a wrong guess restores nothing
+  const includes = paths.length ? paths.flatMap((p) => ['--include', under(root, p)]) : root === '/' ? [] : ['--include', root];
   // restic restores full paths (target/srv/backup/skole/...)
   const staged = (p: string) => `"$s"${shq(under(root, p))}`;
   const folder = `"$s"${shq(root === '/' ? '' : root)}`;
   // which chosen paths came back (by index: a path's own text is never echoed through the shell)
-  const present = paths.length ? paths.map((p, i) => `[ -e ${staged(p)} ] || [ -L ${staged(p)} ] || m="$m ${i}"`).join('; ') : `[ -d ${folder} ] || m=" all"`;
+  const present = paths.length
+    ? paths.map((p, i) => `[ -e ${staged(p)} ] || [ -L ${staged(p)} ] || m="$m ${i}"`).join('; ')
+    : `[ -e ${folder} ] || [ -L ${folder} ] || m=" all"`;
   const moves = paths.length
     ? paths.map((p) => `mkdir -p "$(dirname ${shq(`${t}/${p}`)})" && mv ${staged(p)} ${shq(`${t}/${p}`)}`)
-    : [`for f in ${folder}/* ${folder}/.[!.]*; do [ -e "$f" ] && mv "$f" ${shq(t)}/; done; true`];
+    : [
+        // the folder's content (a snapshot of one file: that file), every name, dangling symlinks too
+        `if [ -d ${folder} ] && [ ! -L ${folder} ]; then _bad=; for f in ${folder}/* ${folder}/.[!.]* ${folder}/..?*; do ` +
+          `if [ -e "$f" ] || [ -L "$f" ]; then mv "$f" ${shq(t)}/ || _bad=1; fi; done; [ -z "$_bad" ]; else mv ${folder} ${shq(t)}/; fi`,
+      ];
   // --verify: restic reads every restored file back and checks each chunk against the snapshot's blob ids. Then a
   // marker's ctime (the kernel's clock for inode changes) records when that check ended, and one clock tick
   // passes: any file written to afterwards has a later ctime, which verification reports.
@@ -566,7 +589,7 @@ async function restoreFrom(
     const m = new RegExp(`^${MISSING_MARK}((?: (?:\\d+|all))+)$`, 'm').exec(r.stdout);
     if (!m) throw new StepFailed(`restic: could not restore from ${source.repository} (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' ') || 'no message'}`);
     const idx = m[1].trim().split(' ');
-    return { missing: idx[0] === 'all' ? [root] : idx.map((i) => paths[Number(i)]) };
+    return { missing: idx[0] === 'all' ? [`the snapshot's folder (${root} in its tree)`] : idx.map((i) => paths[Number(i)]) };
   }
   return { contentVerified: parseVerified(r.stdout) };
 }
@@ -617,9 +640,11 @@ export const resticAdapter: BackupAdapter = {
       // derivation and index for `ls /`, while the walk that would have told was still running.
       const known = treeRoots.get(key);
       let root = known ?? (await claimedRoot(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal }));
+      options.signal?.throwIfAborted();
       let r = await restoreFrom(standby, source, snapshot, target, root, options);
       if (r.missing && known === undefined) {
         const found = await rootOf(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal });
+        options.signal?.throwIfAborted();
         if (found !== root) {
           options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)} (its folder is at ${found} in the tree)` });
           r = await restoreFrom(standby, source, snapshot, target, (root = found), options);
