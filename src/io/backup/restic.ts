@@ -1,5 +1,5 @@
 // restic repositories: read with --no-lock; the password reaches restic on stdin only.
-import { StepFailed } from '../../core/errors.ts';
+import { Interrupted, StepFailed } from '../../core/errors.ts';
 import { shq, type Standby } from '../standby/types.ts';
 import { cleanPaths, isRemote, requirePaths } from './manifest-helper.ts';
 import { parseVersion, runTool } from './tool-run.ts';
@@ -640,11 +640,14 @@ export const resticAdapter: BackupAdapter = {
       // derivation and index for `ls /`, while the walk that would have told was still running.
       const known = treeRoots.get(key);
       let root = known ?? (await claimedRoot(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal }));
-      options.signal?.throwIfAborted();
+      const stopped = () => {
+        if (options.signal?.aborted) throw new Interrupted(`restic: the restore from ${source.repository} was interrupted`);
+      };
+      stopped();
       let r = await restoreFrom(standby, source, snapshot, target, root, options);
       if (r.missing && known === undefined) {
         const found = await rootOf(standby, source, snapshot, { timeoutMs: options.timeoutMs, signal: options.signal });
-        options.signal?.throwIfAborted();
+        stopped();
         if (found !== root) {
           options.onProgress?.({ message: `restoring snapshot ${snapshot.id.slice(0, 8)} (its folder is at ${found} in the tree)` });
           r = await restoreFrom(standby, source, snapshot, target, (root = found), options);
